@@ -1,0 +1,78 @@
+import { parseAllowPrivate } from './security/ssrf.ts';
+import { BUILTIN_PROVIDERS, type BuiltinProvider } from './core/types.ts';
+
+/** Everything pollhook reads from its environment, parsed once. Pure: the caller passes env. */
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  adminToken: string | null;
+  masterKey: string | null;
+  allowPrivateNetworks: boolean | string[];
+  /** https is required for targets unless this is set (defaults to true when private networks are allowed). */
+  allowHttp: boolean;
+  providerBaseUrls: Partial<Record<BuiltinProvider, string>>;
+  retryScheduleMs: number[];
+  deliveryTimeoutMs: number;
+  logLevel: string;
+  retentionDays: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const allowPrivateNetworks = parseAllowPrivate(env.POLLHOOK_ALLOW_PRIVATE_NETWORKS);
+  const providerBaseUrls: Partial<Record<BuiltinProvider, string>> = {};
+  for (const p of BUILTIN_PROVIDERS) {
+    const v = env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`];
+    if (v) {
+      try {
+        new URL(v);
+      } catch {
+        throw new ConfigError(`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL is not a URL: ${v}`);
+      }
+      providerBaseUrls[p] = v.replace(/\/+$/, '');
+    }
+  }
+  return {
+    port: int(env.PORT, 8080, 'PORT'),
+    host: env.POLLHOOK_HOST ?? '0.0.0.0',
+    dbPath: env.POLLHOOK_DB_PATH || 'data/pollhook.db',
+    adminToken: env.POLLHOOK_ADMIN_TOKEN || null,
+    masterKey: env.POLLHOOK_MASTER_KEY || null,
+    allowPrivateNetworks,
+    allowHttp: bool(env.POLLHOOK_ALLOW_HTTP, allowPrivateNetworks !== false),
+    providerBaseUrls,
+    retryScheduleMs: parseDurations(env.POLLHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h'),
+    deliveryTimeoutMs: int(env.POLLHOOK_DELIVERY_TIMEOUT_MS, 15_000, 'POLLHOOK_DELIVERY_TIMEOUT_MS'),
+    logLevel: env.POLLHOOK_LOG_LEVEL || 'info',
+    retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `5s,5m,30m,2h` -> milliseconds. A bare number is seconds. */
+export function parseDurations(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new ConfigError('POLLHOOK_RETRY_SCHEDULE is empty');
+  return parts.map((p) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(p);
+    if (!m) throw new ConfigError(`POLLHOOK_RETRY_SCHEDULE: cannot read "${p}" (use e.g. 5s, 5m, 2h)`);
+    return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
+  });
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value == null || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}

@@ -1,0 +1,40 @@
+/**
+ * The outbound HTTP port used by the polling and delivery engines. Node implements it with undici
+ * (src/runtime/node/httpClient.ts), Workers with fetch. Redirects are never followed.
+ */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Total time for connect, headers and body. */
+  timeoutMs: number;
+  /** Bytes of the body to keep; the rest is discarded and `truncated` is set. */
+  maxBodyBytes: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: string;
+  truncated: boolean;
+}
+
+export type HttpErrorCode = 'timeout' | 'connect' | 'reset' | 'blocked' | 'other';
+
+/** A request that got no HTTP answer. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly code: HttpErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database, SqlValue, Statement } from '../../store/port.ts';
+
+export interface OpenOptions {
+  /** Milliseconds a writer waits for the lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/** The better-sqlite3 driver behind the database port. The only module that imports it. */
+export function openSqlite(path: string, options: OpenOptions = {}): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode never corrupts the database; a power cut may lose the last commits,
+  // a process crash (SIGKILL) loses nothing.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma('cache_size = -16000');
+  db.pragma('temp_store = MEMORY');
+
+  const cache = new Map<string, Statement<any>>();
+  const prepare = <Row>(sql: string): Statement<Row> => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      const raw = db.prepare(sql);
+      const returnsRows = raw.reader;
+      stmt = {
+        run: (...params: SqlValue[]) => {
+          const r = returnsRows ? { changes: raw.all(...params).length } : raw.run(...params);
+          return { changes: r.changes };
+        },
+        get: (...params: SqlValue[]) => raw.get(...params) as Row | undefined,
+        all: (...params: SqlValue[]) => raw.all(...params) as Row[],
+      };
+      cache.set(sql, stmt);
+    }
+    return stmt as Statement<Row>;
+  };
+
+  return {
+    prepare,
+    exec: (sql) => {
+      db.exec(sql);
+    },
+    transaction: <T>(fn: () => T): T => {
+      if (db.inTransaction) return fn();
+      return db.transaction(fn).immediate();
+    },
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+  };
+}
