@@ -101,9 +101,11 @@ CREATE TABLE jobs (
   created_at              INTEGER NOT NULL,
   updated_at              INTEGER NOT NULL,
   finished_at             INTEGER,
-  deleted_at              INTEGER,
-  UNIQUE (tenant_id, provider, external_id)
+  deleted_at              INTEGER
 );
+-- Idempotent registration: one live job per tenant, provider and external id. A deleted job
+-- frees its key, so the same upstream job can be registered again.
+CREATE UNIQUE INDEX jobs_identity ON jobs(tenant_id, provider, external_id) WHERE deleted_at IS NULL;
 CREATE INDEX jobs_due ON jobs(next_poll_at) WHERE next_poll_at IS NOT NULL;
 CREATE INDEX jobs_by_tenant ON jobs(tenant_id, id);
 CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
