@@ -35,3 +35,43 @@ export function activeSigningSecrets(db: Database, box: SecretBox, tenantId: str
     .all(tenantId, now)
     .map((r) => box.open(r.secret_enc));
 }
+
+export interface SigningSecretInfo {
+  id: string;
+  createdAt: number;
+  /** null for the current secret. */
+  expiresAt: number | null;
+  current: boolean;
+}
+
+/** The tenant's secrets that still sign (current first), without the secrets themselves. */
+export function listSigningSecrets(db: Database, tenantId: string, now: number): SigningSecretInfo[] {
+  return db
+    .prepare<{ id: string; created_at: number; expires_at: number | null }>(
+      `SELECT id, created_at, expires_at FROM signing_secrets
+        WHERE tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)
+        ORDER BY expires_at IS NULL DESC, created_at DESC, id DESC`,
+    )
+    .all(tenantId, now)
+    .map((r) => ({ id: r.id, createdAt: r.created_at, expiresAt: r.expires_at, current: r.expires_at === null }));
+}
+
+/**
+ * Issues a new current secret. The previous current one keeps signing for ROTATION_OVERLAP_MS,
+ * so receivers can roll over; secrets already in overlap keep their earlier expiry.
+ */
+export function rotateSigningSecret(
+  db: Database,
+  box: SecretBox,
+  tenantId: string,
+  now: number,
+): { id: string; secret: string; createdAt: number; previousExpiresAt: number } {
+  return db.transaction(() => {
+    const previousExpiresAt = now + ROTATION_OVERLAP_MS;
+    db.prepare('UPDATE signing_secrets SET expires_at = ? WHERE tenant_id = ? AND expires_at IS NULL').run(
+      previousExpiresAt,
+      tenantId,
+    );
+    return { ...insertSigningSecret(db, box, tenantId, now), previousExpiresAt };
+  });
+}

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { serveCommand } from './serve.ts';
+import { migrateCommand } from './migrate.ts';
+import { tenantsCommand } from './tenants.ts';
+import { simulateCommand } from './simulate.ts';
+import { VERSION } from '../version.ts';
+
+/** Exit codes, documented in the README: 0 ok, 1 runtime failure, 2 usage error. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const HELP = `pollhook ${VERSION}: turns upstream job polling into signed webhooks.
+
+Usage: pollhook <command> [options]
+
+Commands:
+  serve                      run the API and the polling and delivery engines (default)
+  migrate                    apply database migrations and exit
+  tenants create <name>      create a tenant; prints its API key and signing secret once
+                             [--json] print them as JSON
+  simulate                   serve simulated upstreams for all five providers on loopback
+                             [--port <n>] (default 4010) [--step-ms <n>]
+
+Options:
+  -h, --help                 this help; \`pollhook <command> --help\` for a command
+  -v, --version              print the version
+
+Configuration is read from the environment (PORT, POLLHOOK_DB_PATH, POLLHOOK_MASTER_KEY, ...):
+see the README.`;
+
+type Command = (args: string[]) => Promise<number>;
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  tenants: tenantsCommand,
+  simulate: simulateCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '-h' || first === '--help' || first === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const name = first ?? 'serve';
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`pollhook: unknown command "${name}"\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(first ? rest : []);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`pollhook ${name}: ${(err as Error).message}\nRun \`pollhook ${name} --help\`.\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
+    return EXIT.failure;
+  }
+}
+
+/** Turns the errors a user can cause into one readable line. */
+export function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  if (e?.code === 'SQLITE_BUSY') return 'the database is locked by another process; stop it or use another POLLHOOK_DB_PATH';
+  if (e?.code === 'SQLITE_CANTOPEN') return 'cannot open the database file: check POLLHOOK_DB_PATH and its directory permissions';
+  if (e?.code === 'SQLITE_NOTADB' || e?.code === 'SQLITE_CORRUPT') return 'the database file is not a pollhook SQLite database or is corrupted';
+  if (e?.code === 'EADDRINUSE') return `${e.message}: the port is taken; set PORT to another one`;
+  return e?.message ?? String(err);
+}
+
+/** parseArgs with --help handled: returns null when help was printed. */
+export function parseCommandArgs<T extends Parameters<typeof parseArgs>[0]['options']>(
+  args: string[],
+  options: T,
+  help: string,
+  allowPositionals = false,
+) {
+  const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  return parsed;
+}

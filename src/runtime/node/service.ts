@@ -1,0 +1,172 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { lookup as dnsLookup } from 'node:dns';
+import { promises as dnsPromises } from 'node:dns';
+import { randomUUID } from 'node:crypto';
+import { parseConfig, type Config } from '../../config.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { mathRandom } from '../../core/random.ts';
+import type { Logger } from '../../core/logger.ts';
+import { openSqlite } from './sqlite.ts';
+import { migrate, currentVersion, latestVersion } from '../../store/migrate.ts';
+import { createSecretBox } from '../../security/secretBox.ts';
+import { loadMasterKey } from './masterKey.ts';
+import { createLogger } from './logger.ts';
+import { createNodeHttpClient } from './httpClient.ts';
+import { startLoop, type Loop } from './loop.ts';
+import { createProviderRegistry } from '../../providers/registry.ts';
+import { createApp } from '../../http/app.ts';
+import { createScheduler } from '../../scheduler/index.ts';
+import { createDispatcher } from '../../delivery/index.ts';
+import { countTenants, createTenant } from '../../store/queries/tenants.ts';
+import type { Resolver } from '../../security/ssrf.ts';
+import type { Database } from '../../store/port.ts';
+import { VERSION } from '../../version.ts';
+
+export interface ServiceOptions {
+  env?: Record<string, string | undefined>;
+  /** Replaces the configuration read from env. */
+  config?: Config;
+  logger?: Logger;
+  clock?: Clock;
+  /** DNS for the SSRF guard (registration and connect time); tests inject their own. */
+  lookup?: typeof dnsLookup;
+  /** Where the first-start credentials banner goes (default stdout). */
+  announce?: (text: string) => void;
+  /** Milliseconds in-flight deliveries get to finish on close. */
+  shutdownGraceMs?: number;
+}
+
+export interface Service {
+  url: string;
+  port: number;
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Stops claiming, lets in-flight work finish (bounded), closes the server and the database. */
+  close(): Promise<void>;
+}
+
+/** Wires the whole service in Node: database, engines, loops, HTTP server. */
+export async function startService(options: ServiceOptions = {}): Promise<Service> {
+  const config = options.config ?? parseConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const announce = options.announce ?? ((text: string) => process.stdout.write(`${text}\n`));
+
+  const db = openSqlite(config.dbPath);
+  const migration = migrate(db, clock.now());
+  if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
+  const secretBox = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
+
+  if (countTenants(db) === 0) {
+    const t = createTenant(db, secretBox, 'default', clock.now());
+    announce(firstStartBanner(t.apiKey, t.signingSecret));
+  }
+
+  const ssrf = { allowPrivate: config.allowPrivateNetworks, allowHttp: config.allowHttp };
+  const lookup = options.lookup ?? dnsLookup;
+  const resolver: Resolver = options.lookup
+    ? (host) =>
+        new Promise((resolve, reject) =>
+          lookup(host, { all: true }, (err, addrs) => (err ? reject(err) : resolve((addrs as unknown as { address: string }[]).map((a) => a.address)))),
+        )
+    : async (host) => (await dnsPromises.lookup(host, { all: true })).map((a) => a.address);
+  const userAgent = `pollhook/${VERSION}`;
+  const upstreamHttp = createNodeHttpClient({
+    ssrf,
+    lookup,
+    userAgent,
+    trustedOrigins: Object.values(config.providerBaseUrls),
+  });
+  const targetHttp = createNodeHttpClient({ ssrf, lookup, userAgent });
+  const providers = createProviderRegistry(config.providerBaseUrls);
+  const workerId = randomUUID();
+
+  let deliveryLoop: Loop | null = null;
+  let schedulerLoop: Loop | null = null;
+  const scheduler = createScheduler({
+    db,
+    clock,
+    random: mathRandom,
+    http: upstreamHttp,
+    providers,
+    secretBox,
+    logger: logger.child({ engine: 'scheduler' }),
+    workerId,
+    onDeliveriesQueued: () => deliveryLoop?.wake(),
+  });
+  const dispatcher = createDispatcher({
+    db,
+    clock,
+    random: mathRandom,
+    http: targetHttp,
+    secretBox,
+    logger: logger.child({ engine: 'delivery' }),
+    workerId,
+    options: { retryScheduleMs: config.retryScheduleMs, timeoutMs: config.deliveryTimeoutMs, userAgent },
+  });
+  const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
+  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
+  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
+
+  const app = createApp({
+    db,
+    clock,
+    secretBox,
+    config,
+    providers,
+    resolver,
+    logger,
+    version: VERSION,
+    hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
+    readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
+  });
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url, db: config.dbPath, version: VERSION }, 'pollhook is serving');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down');
+      await schedulerLoop!.stop();
+      await deliveryLoop!.stop();
+      await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+      db.close();
+      logger.info('stopped');
+    })());
+
+  return { url, port, config, db, logger, close };
+}
+
+function readiness(db: Database, loops: Array<Loop | null>) {
+  const checks: Record<string, unknown> = {};
+  try {
+    db.prepare('SELECT 1').get();
+    checks.database = true;
+    checks.migrations = currentVersion(db) === latestVersion();
+  } catch {
+    checks.database = false;
+    checks.migrations = false;
+  }
+  checks.engines = loops.every((l) => l?.running);
+  return { ok: Object.values(checks).every((v) => v === true), checks };
+}
+
+function firstStartBanner(apiKey: string, signingSecret: string): string {
+  return [
+    '',
+    '  pollhook: created the "default" tenant on this new database. These are shown ONCE:',
+    `    API key:         ${apiKey}`,
+    `    signing secret:  ${signingSecret}`,
+    '  Use the API key as `Authorization: Bearer <key>`; verify webhooks with the signing secret.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,135 @@
+import type { Database, SqlValue } from '../port.ts';
+import type { SubscriptionRow } from '../rows.ts';
+import { newId } from '../../core/ids.ts';
+
+export interface NewSubscription {
+  tenantId: string;
+  url: string;
+  /** JSON array text, or null for the default set. */
+  events: string | null;
+  description: string | null;
+  enabled: boolean;
+}
+
+/** Why a subscription was switched off by its owner (the delivery engine sets its own reasons). */
+export const MANUAL_DISABLE_REASON = 'disabled by the user';
+
+export function insertSubscription(db: Database, s: NewSubscription, now: number): SubscriptionRow {
+  const id = newId('sub', now);
+  db.prepare(
+    `INSERT INTO subscriptions (id, tenant_id, url, events, description, enabled, disabled_reason, disabled_at,
+       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    id,
+    s.tenantId,
+    s.url,
+    s.events,
+    s.description,
+    s.enabled ? 1 : 0,
+    s.enabled ? null : MANUAL_DISABLE_REASON,
+    s.enabled ? null : now,
+    now,
+    now,
+  );
+  return getSubscription(db, s.tenantId, id)!;
+}
+
+export function getSubscription(db: Database, tenantId: string, id: string): SubscriptionRow | undefined {
+  return db
+    .prepare<SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
+    .get(id, tenantId);
+}
+
+export function listSubscriptions(
+  db: Database,
+  tenantId: string,
+  q: { beforeId?: string; limit: number },
+): SubscriptionRow[] {
+  const params: SqlValue[] = [tenantId];
+  let keyset = '';
+  if (q.beforeId) {
+    keyset = 'AND id < ?';
+    params.push(q.beforeId);
+  }
+  params.push(q.limit);
+  return db
+    .prepare<SubscriptionRow>(
+      `SELECT * FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL ${keyset} ORDER BY id DESC LIMIT ?`,
+    )
+    .all(...params);
+}
+
+export function hasEnabledSubscription(db: Database, tenantId: string): boolean {
+  return (
+    db
+      .prepare('SELECT 1 FROM subscriptions WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL LIMIT 1')
+      .get(tenantId) !== undefined
+  );
+}
+
+export interface SubscriptionPatch {
+  url?: string;
+  /** null resets to the default set. */
+  events?: string | null;
+  description?: string | null;
+  enabled?: boolean;
+}
+
+/**
+ * Applies a partial update. Enabling clears the delivery engine's disable bookkeeping
+ * (reason, time, failing_since) so the 5-day failure clock starts over.
+ */
+export function updateSubscription(
+  db: Database,
+  tenantId: string,
+  id: string,
+  patch: SubscriptionPatch,
+  now: number,
+): SubscriptionRow | undefined {
+  return db.transaction(() => {
+    const current = getSubscription(db, tenantId, id);
+    if (!current) return undefined;
+    const sets: string[] = ['updated_at = ?'];
+    const params: SqlValue[] = [now];
+    if (patch.url !== undefined) {
+      sets.push('url = ?');
+      params.push(patch.url);
+    }
+    if (patch.events !== undefined) {
+      sets.push('events = ?');
+      params.push(patch.events);
+    }
+    if (patch.description !== undefined) {
+      sets.push('description = ?');
+      params.push(patch.description);
+    }
+    if (patch.enabled === true) {
+      sets.push('enabled = 1', 'disabled_reason = NULL', 'disabled_at = NULL', 'failing_since = NULL');
+    } else if (patch.enabled === false && current.enabled === 1) {
+      sets.push('enabled = 0', 'disabled_reason = ?', 'disabled_at = ?');
+      params.push(MANUAL_DISABLE_REASON, now);
+    }
+    params.push(id, tenantId);
+    db.prepare(`UPDATE subscriptions SET ${sets.join(', ')} WHERE id = ? AND tenant_id = ?`).run(...params);
+    return getSubscription(db, tenantId, id);
+  });
+}
+
+/**
+ * Soft-deletes the subscription and cancels its unfinished deliveries: the target is gone, as
+ * after a 410. Clearing the lease makes an attempt in flight record nothing over the cancel.
+ */
+export function deleteSubscription(db: Database, tenantId: string, id: string, now: number): boolean {
+  return db.transaction(() => {
+    const r = db
+      .prepare('UPDATE subscriptions SET deleted_at = ?, enabled = 0, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
+      .run(now, now, id, tenantId);
+    if (r.changes === 0) return false;
+    db.prepare(
+      `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL,
+         last_error = 'subscription deleted', updated_at = ?
+        WHERE subscription_id = ? AND tenant_id = ? AND status IN ('pending','failed')`,
+    ).run(now, id, tenantId);
+    return true;
+  });
+}

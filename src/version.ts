@@ -1,0 +1,2 @@
+/** Sent as `user-agent: pollhook/<version>`; kept in step with package.json by a test. */
+export const VERSION = '0.1.0';

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, parseDurations, ConfigError } from '../../src/config.ts';
+
+describe('parseConfig', () => {
+  it('uses the contract defaults on an empty environment', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      dbPath: 'data/pollhook.db',
+      adminToken: null,
+      masterKey: null,
+      allowPrivateNetworks: false,
+      allowHttp: false,
+      deliveryTimeoutMs: 15_000,
+      logLevel: 'info',
+      retentionDays: 30,
+    });
+    expect(c.retryScheduleMs).toEqual([5e3, 300e3, 1800e3, 7200e3, 18000e3, 36000e3, 36000e3]);
+  });
+
+  it.each([
+    [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }, true, true],
+    [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8, 127.0.0.0/8' }, ['10.0.0.0/8', '127.0.0.0/8'], true],
+    [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true', POLLHOOK_ALLOW_HTTP: 'false' }, true, false],
+    [{ POLLHOOK_ALLOW_HTTP: 'true' }, false, true],
+  ])('private networks and http: %j', (env, allowPrivate, allowHttp) => {
+    const c = parseConfig(env);
+    expect(c.allowPrivateNetworks).toEqual(allowPrivate);
+    expect(c.allowHttp).toBe(allowHttp);
+  });
+
+  it('reads provider base URL overrides and strips the trailing slash', () => {
+    const c = parseConfig({ POLLHOOK_PROVIDER_FOTOLABS_BASE_URL: 'http://127.0.0.1:4010/fotolabs/' });
+    expect(c.providerBaseUrls).toEqual({ fotolabs: 'http://127.0.0.1:4010/fotolabs' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT/],
+    [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'not-a-cidr' }, /CIDR/],
+    [{ POLLHOOK_RETRY_SCHEDULE: '5s,soon' }, /soon/],
+    [{ POLLHOOK_PROVIDER_TOPAZ_BASE_URL: 'nope' }, /TOPAZ/],
+  ])('rejects %j with a message naming the problem', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+});
+
+describe('parseDurations', () => {
+  it.each([
+    ['5s,5m,2h', [5000, 300_000, 7_200_000]],
+    ['250ms, 1.5s', [250, 1500]],
+    ['3', [3000]],
+    ['1d', [86_400_000]],
+  ])('%s', (input, expected) => {
+    expect(parseDurations(input)).toEqual(expected);
+  });
+  it('rejects an empty schedule', () => {
+    expect(() => parseDurations(' , ')).toThrow(ConfigError);
+  });
+});
