@@ -1,16 +1,13 @@
-import { parseArgs } from 'node:util';
 import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { tenantsCommand } from './tenants.ts';
 import { simulateCommand } from './simulate.ts';
 import { VERSION } from '../version.ts';
+import { UsageError } from './args.ts';
 
 /** Exit codes, documented in the README: 0 ok, 1 runtime failure, 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const HELP = `pollhook ${VERSION}: turns upstream job polling into signed webhooks.
 
@@ -77,17 +74,3 @@ export function describeError(err: unknown): string {
   return e?.message ?? String(err);
 }
 
-/** parseArgs with --help handled: returns null when help was printed. */
-export function parseCommandArgs<T extends Parameters<typeof parseArgs>[0]['options']>(
-  args: string[],
-  options: T,
-  help: string,
-  allowPositionals = false,
-) {
-  const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
-  if ((parsed.values as { help?: boolean }).help) {
-    process.stdout.write(`${help}\n`);
-    return null;
-  }
-  return parsed;
-}

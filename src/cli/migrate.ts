@@ -1,7 +1,8 @@
 import { parseConfig } from '../config.ts';
 import { openSqlite } from '../runtime/node/sqlite.ts';
 import { migrate } from '../store/migrate.ts';
-import { parseCommandArgs } from './main.ts';
+import { parseArgs } from 'node:util';
+import { HELP_OPTION, printedHelp } from './args.ts';
 
 const HELP = `Usage: pollhook migrate
 
@@ -9,7 +10,8 @@ Applies pending database migrations to POLLHOOK_DB_PATH (data/pollhook.db) and e
 \`pollhook serve\` also applies them on start.`;
 
 export async function migrateCommand(args: string[]): Promise<number> {
-  if (!parseCommandArgs(args, {}, HELP)) return 0;
+  const { values } = parseArgs({ args, options: HELP_OPTION, strict: true });
+  if (printedHelp(values, HELP)) return 0;
   const config = parseConfig(process.env);
   const db = openSqlite(config.dbPath);
   try {

@@ -1,5 +1,6 @@
 import { startService } from '../runtime/node/service.ts';
-import { parseCommandArgs } from './main.ts';
+import { parseArgs } from 'node:util';
+import { HELP_OPTION, printedHelp } from './args.ts';
 
 const HELP = `Usage: pollhook serve
 
@@ -13,7 +14,8 @@ POLLHOOK_MASTER_KEY, POLLHOOK_ALLOW_PRIVATE_NETWORKS, POLLHOOK_PROVIDER_<NAME>_B
 POLLHOOK_RETRY_SCHEDULE, POLLHOOK_DELIVERY_TIMEOUT_MS, POLLHOOK_LOG_LEVEL.`;
 
 export async function serveCommand(args: string[]): Promise<number> {
-  if (!parseCommandArgs(args, {}, HELP)) return 0;
+  const { values } = parseArgs({ args, options: HELP_OPTION, strict: true });
+  if (printedHelp(values, HELP)) return 0;
   const service = await startService();
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -1,5 +1,6 @@
 import { startSimulator, formatSimulatorBanner } from '../simulate/index.ts';
-import { parseCommandArgs, UsageError } from './main.ts';
+import { parseArgs } from 'node:util';
+import { HELP_OPTION, printedHelp, UsageError } from './args.ts';
 
 const HELP = `Usage: pollhook simulate [--port <n>] [--host <addr>] [--step-ms <n>]
 
@@ -9,12 +10,12 @@ Point pollhook at it with the POLLHOOK_PROVIDER_<NAME>_BASE_URL values it prints
 See docs/providers.md for the scenarios and the control API.`;
 
 export async function simulateCommand(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(
+  const parsed = parseArgs({
     args,
-    { port: { type: 'string' }, host: { type: 'string' }, 'step-ms': { type: 'string' } },
-    HELP,
-  );
-  if (!parsed) return 0;
+    options: { ...HELP_OPTION, port: { type: 'string' }, host: { type: 'string' }, 'step-ms': { type: 'string' } },
+    strict: true,
+  });
+  if (printedHelp(parsed.values, HELP)) return 0;
   const port = toInt(parsed.values.port ?? '4010', '--port');
   const stepMs = parsed.values['step-ms'] ? toInt(parsed.values['step-ms'], '--step-ms') : undefined;
   const sim = await startSimulator({ host: parsed.values.host ?? '127.0.0.1', port, stepMs });

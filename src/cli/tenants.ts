@@ -5,7 +5,8 @@ import { createSecretBox } from '../security/secretBox.ts';
 import { loadMasterKey } from '../runtime/node/masterKey.ts';
 import { createLogger } from '../runtime/node/logger.ts';
 import { createTenant } from '../store/queries/tenants.ts';
-import { parseCommandArgs, UsageError } from './main.ts';
+import { parseArgs } from 'node:util';
+import { HELP_OPTION, printedHelp, UsageError } from './args.ts';
 
 const HELP = `Usage: pollhook tenants create <name> [--json]
 
@@ -13,8 +14,8 @@ Creates a tenant in POLLHOOK_DB_PATH and prints its API key and signing secret.
 They are shown once: only a hash of the key and the encrypted secret are stored.`;
 
 export async function tenantsCommand(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, { json: { type: 'boolean' } }, HELP, true);
-  if (!parsed) return 0;
+  const parsed = parseArgs({ args, options: { ...HELP_OPTION, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  if (printedHelp(parsed.values, HELP)) return 0;
   const [sub, name, ...extra] = parsed.positionals;
   if (sub !== 'create') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'missing subcommand (create)');
   if (!name || !name.trim()) throw new UsageError('missing tenant name');
