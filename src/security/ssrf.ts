@@ -82,8 +82,15 @@ export function checkAddress(address: string, policy: SsrfPolicy): AddressCheck 
   }
   const range = ip.range();
   if (range !== 'unicast') return fail(`${ip.toString()} is a ${describeRange(range)} address`);
+  // ipaddr.js calls everything it has no name for "unicast", including the deprecated
+  // IPv4-compatible ::a.b.c.d (`[::127.0.0.1]`) and unassigned space: only 2000::/3 is global.
+  if (ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)) {
+    return fail(`${ip.toString()} is a reserved address (outside 2000::/3)`);
+  }
   return { ok: true };
 }
+
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
 function isAllowedByCidr(ip: ipaddr.IPv4 | ipaddr.IPv6, cidrs: boolean | readonly string[]): boolean {
   if (!Array.isArray(cidrs)) return false;

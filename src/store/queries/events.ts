@@ -10,7 +10,7 @@ export interface EventDeliverySummary {
   attempt_count: number;
 }
 
-/** A job's events, oldest first, after the event `afterId` (keyset on sequence). */
+/** A job's events, oldest first, after the given sequence (keyset; 0 for the first page). */
 export function listJobEvents(
   db: Database,
   tenantId: string,

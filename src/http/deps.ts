@@ -1,0 +1,35 @@
+import type { Database } from '../store/port.ts';
+import type { Clock } from '../core/clock.ts';
+import type { SecretBox } from '../security/secretBox.ts';
+import type { Config } from '../config.ts';
+import type { Resolver } from '../security/ssrf.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+
+export interface AppDeps {
+  db: Database;
+  clock: Clock;
+  secretBox: SecretBox;
+  config: Config;
+  /** Only `list()` is used: provider names for validation, and GET /v1/providers. */
+  providers: ProviderRegistry;
+  /** DNS for the SSRF guard at registration. */
+  resolver: Resolver;
+  logger: Logger;
+  version: string;
+  /** Wake the engines after commits. */
+  hooks?: { jobsChanged?(): void; deliveriesQueued?(): void };
+  /** GET /readyz: 200 or 503. Without it, readiness is "the database answers". */
+  readiness?: () => { ok: boolean; checks: Record<string, unknown> };
+  /** GET /metrics; a 404 problem when absent. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    /** Set by the tenant auth middleware on every /v1 route but POST /v1/tenants. */
+    tenantId: string;
+  };
+}

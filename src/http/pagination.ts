@@ -1,0 +1,36 @@
+import { isWellFormedId, type IdPrefix } from '../core/ids.ts';
+import { invalid } from './problem.ts';
+
+/** Cursors are opaque to clients: base64url of the last id of the previous page (ids are ASCII). */
+export const encodeCursor = (lastId: string): string =>
+  btoa(lastId).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+function fromBase64Url(value: string): string {
+  try {
+    return atob(value.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return '';
+  }
+}
+
+/** The id inside a cursor this API issued for this list; a 422 at `cursor` for anything else. */
+export function decodeCursor(cursor: string | undefined, prefix: IdPrefix): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? fromBase64Url(cursor) : '';
+  if (!isWellFormedId(id, prefix)) throw invalid([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
+  return id;
+}
+
+/**
+ * Lists fetch limit + 1 rows: the extra row only says whether there is a next page.
+ */
+export function page<Row extends { id: string }, View>(
+  rows: Row[],
+  limit: number,
+  view: (row: Row) => View,
+): { data: View[]; nextCursor: string | null } {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return { data: kept.map(view), nextCursor: more && last ? encodeCursor(last.id) : null };
+}

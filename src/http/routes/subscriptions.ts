@@ -1,0 +1,134 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppDeps, AppEnv } from '../deps.ts';
+import { isWellFormedId } from '../../core/ids.ts';
+import {
+  deleteSubscription,
+  getSubscription,
+  insertSubscription,
+  listSubscriptions,
+  updateSubscription,
+} from '../../store/queries/subscriptions.ts';
+import { invalid, notFound } from '../problem.ts';
+import { presentSubscription } from '../present.ts';
+import { decodeCursor, page } from '../pagination.ts';
+import { checkTargetUrl } from '../targets.ts';
+import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../schemas/subscriptions.ts';
+
+const SubIdParam = IdParam('sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
+const eventsJson = (events: readonly string[]) => JSON.stringify([...new Set(events)]);
+
+export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  const { db, clock } = deps;
+
+  const create = createRoute({
+    method: 'post',
+    path: '/v1/subscriptions',
+    tags: ['subscriptions'],
+    summary: 'Add a tenant-wide webhook endpoint',
+    security: bearerSecurity,
+    request: { body: jsonBody(SubscriptionCreate) },
+    responses: { 201: json(SubscriptionSchema, 'Created.'), ...bodyErrors, ...authErrors },
+  });
+  app.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const refused = await checkTargetUrl(deps, body.url, 'url');
+    if (refused) throw invalid([refused]);
+    const row = insertSubscription(
+      db,
+      {
+        tenantId: c.get('tenantId'),
+        url: body.url,
+        events: body.events ? eventsJson(body.events) : null,
+        description: body.description ?? null,
+        enabled: body.enabled ?? true,
+      },
+      clock.now(),
+    );
+    return c.json(presentSubscription(row), 201);
+  });
+
+  const list = createRoute({
+    method: 'get',
+    path: '/v1/subscriptions',
+    tags: ['subscriptions'],
+    summary: 'List subscriptions, newest first',
+    security: bearerSecurity,
+    request: { query: ListQuery },
+    responses: { 200: json(listOf(SubscriptionSchema, 'SubscriptionList'), 'A page of subscriptions.'), 422: errorResponses[422], ...authErrors },
+  });
+  app.openapi(list, (c) => {
+    const q = c.req.valid('query');
+    const rows = listSubscriptions(db, c.get('tenantId'), { beforeId: decodeCursor(q.cursor, 'sub'), limit: q.limit + 1 });
+    return c.json(page(rows, q.limit, presentSubscription), 200);
+  });
+
+  const get = createRoute({
+    method: 'get',
+    path: '/v1/subscriptions/{id}',
+    tags: ['subscriptions'],
+    summary: 'One subscription',
+    security: bearerSecurity,
+    request: { params: SubIdParam },
+    responses: { 200: json(SubscriptionSchema, 'The subscription.'), 404: errorResponses[404], ...authErrors },
+  });
+  app.openapi(get, (c) => {
+    const { id } = c.req.valid('param');
+    const row = isWellFormedId(id, 'sub') ? getSubscription(db, c.get('tenantId'), id) : undefined;
+    if (!row) throw notFound('subscription');
+    return c.json(presentSubscription(row), 200);
+  });
+
+  const patch = createRoute({
+    method: 'patch',
+    path: '/v1/subscriptions/{id}',
+    tags: ['subscriptions'],
+    summary: 'Change a subscription',
+    description: '`enabled: true` re-enables a subscription disabled by failures or a 410, and clears its failure state.',
+    security: bearerSecurity,
+    request: { params: SubIdParam, body: jsonBody(SubscriptionPatch) },
+    responses: { 200: json(SubscriptionSchema, 'The updated subscription.'), 404: errorResponses[404], ...bodyErrors, ...authErrors },
+  });
+  app.openapi(patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const tenantId = c.get('tenantId');
+    if (!isWellFormedId(id, 'sub') || !getSubscription(db, tenantId, id)) throw notFound('subscription');
+    const body = c.req.valid('json');
+    if (body.url !== undefined) {
+      const refused = await checkTargetUrl(deps, body.url, 'url');
+      if (refused) throw invalid([refused]);
+    }
+    const row = updateSubscription(
+      db,
+      tenantId,
+      id,
+      {
+        url: body.url,
+        events: body.events === undefined ? undefined : body.events === null ? null : eventsJson(body.events),
+        description: body.description,
+        enabled: body.enabled,
+      },
+      clock.now(),
+    );
+    if (!row) throw notFound('subscription');
+    return c.json(presentSubscription(row), 200);
+  });
+
+  const remove = createRoute({
+    method: 'delete',
+    path: '/v1/subscriptions/{id}',
+    tags: ['subscriptions'],
+    summary: 'Delete a subscription',
+    description: 'Its deliveries that are not finished are canceled.',
+    security: bearerSecurity,
+    request: { params: SubIdParam },
+    responses: { 204: { description: 'Deleted.' }, 404: errorResponses[404], ...authErrors },
+  });
+  app.openapi(remove, (c) => {
+    const { id } = c.req.valid('param');
+    if (!isWellFormedId(id, 'sub') || !deleteSubscription(db, c.get('tenantId'), id, clock.now())) {
+      throw notFound('subscription');
+    }
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,89 @@
+import { z } from '@hono/zod-openapi';
+import { PROBLEM_BASE } from '../problem.ts';
+
+export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-22T17:00:00.000Z' });
+export const NullableTimestamp = Timestamp.nullable();
+
+export const FieldErrorSchema = z
+  .object({
+    path: z.string().openapi({ example: 'http.statusPath' }),
+    message: z.string().openapi({ example: 'must be a JSON Pointer ("" or starting with "/")' }),
+  })
+  .openapi('FieldError');
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: `${PROBLEM_BASE}validation` }),
+    title: z.string().openapi({ example: 'The request is invalid' }),
+    status: z.number().int().openapi({ example: 422 }),
+    detail: z.string().openapi({ example: 'callbackUrl: only https URLs are allowed' }),
+    errors: z.array(FieldErrorSchema).optional(),
+    requestId: z.string().optional(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details.' });
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+/** The problem responses a route can answer, for the OpenAPI document. */
+export const errorResponses = {
+  400: problem('The body is not valid JSON.'),
+  401: problem('Missing or invalid API key.'),
+  404: problem('No such resource (or it belongs to another tenant).'),
+  413: problem('The body is larger than 64 KiB.'),
+  415: problem('The body is not application/json.'),
+  422: problem('Validation failed; `errors` lists each field.'),
+  500: problem('Unexpected error.'),
+} as const;
+
+export const authErrors = { 401: errorResponses[401], 500: errorResponses[500] } as const;
+export const bodyErrors = {
+  400: errorResponses[400],
+  413: errorResponses[413],
+  415: errorResponses[415],
+  422: errorResponses[422],
+} as const;
+export const conflictResponse = { 409: problem('The request conflicts with the current state.') } as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+export const ListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size, 1-200.', example: 50 }),
+  cursor: z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page.' }),
+});
+
+export const IdParam = (example: string) =>
+  z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example }) });
+
+export const listOf = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      data: z.array(item),
+      nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null at the end.' }),
+    })
+    .openapi(name);
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A JSON body (required), as createRoute expects it. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const EVENT_TYPE_DESCRIPTION =
+  'Event types: job.pending, job.running, job.succeeded, job.failed, job.canceled, job.progress (opt-in).';

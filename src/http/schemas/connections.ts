@@ -1,0 +1,21 @@
+import { z } from '@hono/zod-openapi';
+import { BUILTIN_PROVIDERS } from '../../core/types.ts';
+import { Timestamp } from './common.ts';
+
+export const ConnectionCreate = z
+  .strictObject({
+    provider: z.enum(BUILTIN_PROVIDERS).openapi({ example: 'fotolabs' }),
+    name: z.string().min(1).max(200).optional().openapi({ example: 'production' }),
+    credentials: z.strictObject({ apiKey: z.string().min(1).max(4096) }).openapi({ description: 'Stored encrypted, never returned.' }),
+  })
+  .openapi('ConnectionCreate');
+
+export const ConnectionSchema = z
+  .object({
+    id: z.string().openapi({ example: 'conn_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A' }),
+    provider: z.string(),
+    name: z.string().nullable(),
+    createdAt: Timestamp,
+  })
+  .openapi('Connection');
+export type ConnectionView = z.infer<typeof ConnectionSchema>;

@@ -1,0 +1,41 @@
+import { z } from '@hono/zod-openapi';
+import { EVENT_TYPES } from '../../core/types.ts';
+import { EVENT_TYPE_DESCRIPTION, NullableTimestamp, Timestamp } from './common.ts';
+
+const Url = z.string().min(1).max(2048).openapi({ example: 'https://example.com/hooks/pollhook' });
+const Events = z.array(z.enum(EVENT_TYPES)).min(1).openapi({ description: EVENT_TYPE_DESCRIPTION });
+const Description = z.string().max(500);
+
+export const SubscriptionCreate = z
+  .strictObject({
+    url: Url,
+    events: Events.optional(),
+    description: Description.optional(),
+    enabled: z.boolean().optional().openapi({ description: 'Default true.' }),
+  })
+  .openapi('SubscriptionCreate');
+
+export const SubscriptionPatch = z
+  .strictObject({
+    url: Url.optional(),
+    events: Events.nullable().optional().openapi({ description: 'null resets to the default set.' }),
+    description: Description.nullable().optional(),
+    enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled subscription and clears its failure state.' }),
+  })
+  .openapi('SubscriptionPatch');
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string().openapi({ example: 'sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A' }),
+    url: z.string(),
+    events: z.array(z.enum(EVENT_TYPES)),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    disabledAt: NullableTimestamp,
+    failingSince: NullableTimestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Subscription');
+export type SubscriptionView = z.infer<typeof SubscriptionSchema>;

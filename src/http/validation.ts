@@ -1,0 +1,53 @@
+import type { Context } from 'hono';
+import type { z } from '@hono/zod-openapi';
+import { invalid, notFound, type FieldError } from './problem.ts';
+
+type Issue = z.core.$ZodIssue;
+
+/** `['http', 'states', 'running', 0]` -> `http.states.running[0]`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+/** One FieldError per offending field; an unknown key is reported at its own path. */
+export function issuesToErrors(issues: readonly Issue[], input?: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
+    } else {
+      errors.push({ path: formatPath(issue.path), message: isMissing(input, issue.path) ? 'is required' : issue.message });
+    }
+  }
+  return errors;
+}
+
+/** True when the field is absent from an input whose parent is there: zod's own wording varies. */
+function isMissing(input: unknown, path: ReadonlyArray<PropertyKey>): boolean {
+  if (path.length === 0) return false;
+  let node: unknown = input;
+  for (const seg of path.slice(0, -1)) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<PropertyKey, unknown>)[seg];
+  }
+  return typeof node === 'object' && node !== null && (node as Record<PropertyKey, unknown>)[path[path.length - 1]!] === undefined;
+}
+
+/**
+ * The zod-openapi defaultHook: validation failures become problems. A malformed path id is a
+ * 404 (it cannot name anything), everything else a 422 listing each field.
+ */
+export function validationHook(
+  result: { success: true } | { success: false; error: z.ZodError; target: string; data?: unknown },
+  _c: Context,
+): undefined {
+  if (result.success) return undefined;
+  if (result.target === 'param') throw notFound();
+  throw invalid(issuesToErrors(result.error.issues, result.data));
+}
