@@ -1,0 +1,266 @@
+/**
+ * Turns one claimed job and what its poll produced into the row update, the event and the next
+ * poll time, by the pure policies in src/core. No I/O: the caller passes what was read.
+ */
+import type { JobError, JobResult, JobState, Observation, PollFailure, PollOutcome } from '../core/types.ts';
+import { isTerminal, JOB_STATES } from '../core/types.ts';
+import type { Random } from '../core/random.ts';
+import type { DurationModel } from '../core/durationModel.ts';
+import { newId } from '../core/ids.ts';
+import { detectChange, type JobSnapshot } from '../core/changeDetection.ts';
+import { buildEventBody, parseJsonColumn as parseJson } from '../core/eventPayload.ts';
+import { boundsOf, planNextPoll } from '../core/schedulePolicy.ts';
+import { planAfterFailure } from '../core/upstreamErrorPolicy.ts';
+import type { JobRow } from '../store/rows.ts';
+import type { JobUpdate } from '../store/queries/recordPollOutcomes.ts';
+import type { Provider } from '../providers/types.ts';
+
+export interface DecideContext {
+  row: JobRow;
+  leaseToken: string;
+  provider: Provider;
+  now: number;
+  random: Random;
+  learned: DurationModel | null;
+  /** Lazily asked only when the progress alone changed. */
+  wantsProgress: () => boolean;
+}
+
+export function boundsFor(row: JobRow, provider: Provider): { floor: number; ceiling: number } {
+  return boundsOf(
+    row.poll_interval_ms ?? provider.defaults.pollIntervalMs,
+    row.max_poll_interval_ms ?? provider.defaults.maxPollIntervalMs,
+  );
+}
+
+export function decideOutcome(ctx: DecideContext, outcome: PollOutcome): JobUpdate {
+  if (outcome.kind === 'observed') return decideObserved(ctx, outcome.observation, outcome.validators ?? null);
+  if (outcome.kind === 'not_modified') return decideUnchanged(ctx);
+  return decideFailure(ctx, outcome.failure);
+}
+
+export function snapshotOf(row: JobRow): JobSnapshot {
+  return {
+    state: asState(row.state),
+    upstreamStatus: row.upstream_status,
+    progress: row.progress,
+    result: parseJson<JobResult>(row.result),
+    error: parseJson<JobError>(row.error),
+    etaAt: row.eta_at,
+  };
+}
+
+function decideObserved(
+  ctx: DecideContext,
+  obs: Observation,
+  validators: { etag?: string | null; lastModified?: string | null } | null,
+): JobUpdate {
+  const { row, now } = ctx;
+  const prev = snapshotOf(row);
+  const change = detectChange(prev, obs, () => wantsProgress(ctx));
+  const u = base(ctx);
+  Object.assign(u, {
+    state: change.next.state,
+    upstreamStatus: change.next.upstreamStatus,
+    progress: change.next.progress,
+    result: json(change.next.result),
+    error: json(change.next.error),
+    etaAt: change.next.etaAt,
+    polled: true,
+    consecutiveFailures: 0,
+    notFoundCount: 0,
+    notFoundSince: null,
+    unauthorizedCount: 0,
+    etag: validators?.etag ?? null,
+    lastModified: validators?.lastModified ?? null,
+    lastPolledAt: now,
+  });
+  if (change.eventType) {
+    u.lastChangedAt = now;
+    u.event = eventFor(ctx, change.eventType, {
+      state: change.next.state,
+      previousState: change.previousState,
+      upstreamStatus: change.next.upstreamStatus,
+      progress: change.next.progress,
+      result: change.next.result,
+      error: change.next.error,
+      upstream: obs.raw,
+    });
+  }
+  if (isTerminal(change.next.state)) {
+    finish(u, now);
+    // Only a job seen unfinished measures a duration: one registered after it ended says nothing.
+    if (prev.state != null && !isTerminal(prev.state)) {
+      u.durationSample = { provider: row.provider, durationMs: now - row.created_at };
+    }
+    return u;
+  }
+  schedule(ctx, u, change.eventType != null, change.next.etaAt);
+  return u;
+}
+
+function decideUnchanged(ctx: DecideContext): JobUpdate {
+  const u = base(ctx);
+  Object.assign(u, { polled: true, consecutiveFailures: 0, notFoundCount: 0, notFoundSince: null, unauthorizedCount: 0, lastPolledAt: ctx.now });
+  schedule(ctx, u, false, ctx.row.eta_at);
+  return u;
+}
+
+function decideFailure(ctx: DecideContext, failure: PollFailure): JobUpdate {
+  const { row, now } = ctx;
+  const { floor, ceiling } = boundsFor(row, ctx.provider);
+  const plan = planAfterFailure({
+    failure,
+    now,
+    floorMs: floor,
+    ceilingMs: ceiling,
+    random: ctx.random,
+    counters: {
+      consecutiveFailures: row.consecutive_failures,
+      notFoundCount: row.not_found_count,
+      notFoundSince: row.not_found_since,
+      unauthorizedCount: row.unauthorized_count,
+    },
+  });
+  const u = plan.kind === 'end' ? decideEnd(ctx, plan.error) : base(ctx);
+  Object.assign(u, {
+    polled: true,
+    failed: true,
+    lastPolledAt: now,
+    lastFailure: JSON.stringify(failure),
+    ...plan.counters,
+  });
+  if (plan.kind === 'retry') u.nextPollAt = capAtDeadline(now + plan.delayMs, row);
+  return u;
+}
+
+/** pollhook ends the job itself: a job.failed event with the upstream status unchanged. */
+export function decideEnd(ctx: DecideContext, error: JobError): JobUpdate {
+  const { row, now } = ctx;
+  const prev = snapshotOf(row);
+  const u = base(ctx);
+  u.state = 'failed';
+  u.error = json(error);
+  u.lastChangedAt = now;
+  u.event = eventFor(ctx, 'job.failed', {
+    state: 'failed',
+    previousState: prev.state,
+    upstreamStatus: prev.upstreamStatus,
+    progress: prev.progress,
+    result: prev.result,
+    error,
+    upstream: null,
+  });
+  finish(u, now);
+  return u;
+}
+
+export function deadlineError(row: JobRow): JobError {
+  return { code: 'deadline_exceeded', message: `no terminal state before the deadline ${new Date(row.deadline_at).toISOString()}` };
+}
+
+function schedule(ctx: DecideContext, u: JobUpdate, changed: boolean, etaAt: number | null): void {
+  const { row, now } = ctx;
+  const { floor, ceiling } = boundsFor(row, ctx.provider);
+  const plan = planNextPoll({
+    now,
+    createdAt: row.created_at,
+    floorMs: floor,
+    ceilingMs: ceiling,
+    currentIntervalMs: row.current_interval_ms,
+    changed,
+    etaAt,
+    typicalDuration: ctx.provider.defaults.typicalDurationMs,
+    learned: ctx.learned,
+    deadlineAt: row.deadline_at,
+    random: ctx.random,
+  });
+  u.currentIntervalMs = plan.intervalMs;
+  u.nextPollAt = now + plan.delayMs;
+}
+
+function eventFor(
+  ctx: DecideContext,
+  type: NonNullable<JobUpdate['event']>['type'],
+  data: {
+    state: JobState;
+    previousState: JobState | null;
+    upstreamStatus: string | null;
+    progress: number | null;
+    result: JobResult | null;
+    error: JobError | null;
+    upstream: unknown;
+  },
+): NonNullable<JobUpdate['event']> {
+  const { row, now } = ctx;
+  const sequence = row.last_sequence + 1;
+  const body = buildEventBody({
+    type,
+    now,
+    job: { id: row.id, provider: row.provider, externalId: row.external_id, metadata: parseJson(row.metadata) },
+    sequence,
+    ...data,
+    observedAt: now,
+  });
+  return {
+    id: newId('evt', now),
+    type,
+    sequence,
+    body,
+    callbackUrl: row.callback_disabled_at == null ? row.callback_url : null,
+    callbackEvents: row.events,
+  };
+}
+
+/** The row as claimed, lease released, nothing polled: the starting point of every update. */
+function base(ctx: DecideContext): JobUpdate {
+  const { row, now } = ctx;
+  return {
+    jobId: row.id,
+    tenantId: row.tenant_id,
+    leaseToken: ctx.leaseToken,
+    claimedSequence: row.last_sequence,
+    state: row.state,
+    upstreamStatus: row.upstream_status,
+    progress: row.progress,
+    result: row.result,
+    error: row.error,
+    etaAt: row.eta_at,
+    nextPollAt: row.next_poll_at,
+    currentIntervalMs: row.current_interval_ms,
+    polled: false,
+    failed: false,
+    consecutiveFailures: row.consecutive_failures,
+    notFoundCount: row.not_found_count,
+    notFoundSince: row.not_found_since,
+    unauthorizedCount: row.unauthorized_count,
+    lastFailure: row.last_failure,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    lastPolledAt: row.last_polled_at,
+    lastChangedAt: row.last_changed_at,
+    finishedAt: row.finished_at,
+    now,
+    event: null,
+    durationSample: null,
+  };
+}
+
+function finish(u: JobUpdate, now: number): void {
+  u.nextPollAt = null;
+  u.finishedAt = now;
+}
+
+const capAtDeadline = (at: number, row: JobRow): number => Math.min(at, row.deadline_at);
+
+function wantsProgress(ctx: DecideContext): boolean {
+  const filter = parseJson<unknown>(ctx.row.events);
+  if (ctx.row.callback_url && Array.isArray(filter) && filter.includes('job.progress')) return true;
+  return ctx.wantsProgress();
+}
+
+const asState = (s: string | null): JobState | null =>
+  s != null && (JOB_STATES as readonly string[]).includes(s) ? (s as JobState) : null;
+
+const json = (v: unknown): string | null => (v == null ? null : JSON.stringify(v));
+

@@ -1,0 +1,264 @@
+/**
+ * The polling engine. One runOnce() step:
+ *  1. claims up to `batchSize` due jobs (as many as there are free poll slots) in one statement
+ *     under a lease;
+ *  2. ends jobs past their deadline without polling, hands back jobs whose credential is over
+ *     its rate budget or whose origin is at its cap, and polls the rest concurrently (topaz jobs
+ *     sharing a credential with one list walk);
+ *  3. records the outcomes, many per transaction, each only while its lease still holds.
+ * A step waits for its polls up to `stepWaitMs`; slower ones finish in the background (holding
+ * their slots and leases) and are recorded when they answer, so a slow upstream never holds up
+ * the next claim. idle() waits for everything in flight (shutdown, tests).
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Random } from '../core/random.ts';
+import type { Logger } from '../core/logger.ts';
+import type { StepResult } from '../core/step.ts';
+import type { EventType, PollOutcome } from '../core/types.ts';
+import { RateBudgets, type RateBudgetOptions } from '../core/rateBudget.ts';
+import type { DurationModel } from '../core/durationModel.ts';
+import type { HttpClient } from '../net/httpClient.ts';
+import type { Database } from '../store/port.ts';
+import type { JobRow } from '../store/rows.ts';
+import type { SecretBox } from '../security/secretBox.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import { claimDueJobs } from '../store/queries/claimDueJobs.ts';
+import { nextDueAt } from '../store/queries/nextDueJob.ts';
+import { releaseJobs, type Release } from '../store/queries/releaseJobs.ts';
+import { recordPollOutcomes, type JobUpdate } from '../store/queries/recordPollOutcomes.ts';
+import { loadDurationModel } from '../store/queries/durationStats.ts';
+import { tenantWantsProgress } from '../store/queries/progressSubscribers.ts';
+import { InFlight } from './concurrency.ts';
+import { LruCache } from './lruCache.ts';
+import { resolveTarget, type ResolvedTarget } from './pollTarget.ts';
+import { decideEnd, decideOutcome, deadlineError, type DecideContext } from './decideUpdate.ts';
+import { pollUnits, type PollUnit } from './pollUnits.ts';
+
+export interface SchedulerOptions {
+  batchSize: number;
+  leaseMs: number;
+  maxInFlight: number;
+  maxPerOrigin: number;
+  pollTimeoutMs: number;
+  /** How long a step waits for its polls before leaving stragglers to the background. */
+  stepWaitMs: number;
+  rateBudget?: Partial<RateBudgetOptions>;
+}
+
+export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+  batchSize: 100,
+  leaseMs: 60_000,
+  maxInFlight: 64,
+  maxPerOrigin: 16,
+  pollTimeoutMs: 15_000,
+  stepWaitMs: 2_000,
+};
+
+export interface PollInfo {
+  provider: string;
+  /** `observed`, `not_modified` or the failure kind. */
+  result: string;
+  /** The upstream answered a status the mapping does not know. */
+  unknownStatus: boolean;
+}
+
+export interface SchedulerDeps {
+  db: Database;
+  clock: Clock;
+  random: Random;
+  http: HttpClient;
+  providers: ProviderRegistry;
+  secretBox: SecretBox;
+  logger: Logger;
+  workerId: string;
+  options?: Partial<SchedulerOptions>;
+  onDeliveriesQueued?: () => void;
+  onPoll?: (info: PollInfo) => void;
+  onEvent?: (info: { provider: string; type: EventType }) => void;
+}
+
+export interface Scheduler {
+  runOnce(): Promise<StepResult>;
+  /** Resolves when no poll is in flight and every outcome is recorded. */
+  idle(): Promise<void>;
+}
+
+/** Delay before a job handed back because its origin is at its cap is due again. */
+const ORIGIN_BUSY_DELAY_MS = 1_000;
+
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const opts: SchedulerOptions = { ...DEFAULT_SCHEDULER_OPTIONS, ...deps.options };
+  const { db, clock, random, logger } = deps;
+  const inFlight = new InFlight(opts.maxInFlight, opts.maxPerOrigin);
+  const budgets = new RateBudgets(opts.rateBudget);
+  const learnedCache = new LruCache<DurationModel>(10_000, 60_000);
+  const progressCache = new LruCache<boolean>(10_000, 5_000);
+  const background = new Set<Promise<void>>();
+  let pending: Array<JobUpdate & { provider: string }> = [];
+  let holds = 0;
+  let claimCounter = 0;
+
+  const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
+    const now = clock.now();
+    return {
+      row,
+      leaseToken,
+      provider: resolved.provider,
+      now,
+      random,
+      learned: learnedCache.getOrLoad(`${row.tenant_id}\u0000${row.provider}`, now, () =>
+        loadDurationModel(db, row.tenant_id, row.provider),
+      ),
+      wantsProgress: () => progressCache.getOrLoad(row.tenant_id, now, () => tenantWantsProgress(db, row.tenant_id)),
+    };
+  };
+
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const providerOf = new Map(batch.map((u) => [u.jobId, u.provider]));
+    let report;
+    try {
+      report = recordPollOutcomes(db, batch);
+    } catch (err) {
+      logger.error({ err, count: batch.length }, 'recording poll outcomes failed; the leases will expire and the jobs be polled again');
+      return;
+    }
+    if (report.stale > 0) logger.debug({ stale: report.stale }, 'poll outcomes dropped: lease lost (job deleted or reclaimed)');
+    for (const e of report.events) deps.onEvent?.({ provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
+    if (report.deliveries > 0) deps.onDeliveriesQueued?.();
+  };
+
+  const record = (update: JobUpdate & { provider: string }): void => {
+    pending.push(update);
+    if (holds === 0) flush();
+  };
+
+  const onOutcome = (row: JobRow, leaseToken: string, resolved: ResolvedTarget, outcome: PollOutcome): void => {
+    const now = clock.now();
+    if (outcome.kind === 'failure' && outcome.failure.kind === 'rate_limited') {
+      budgets.onRateLimited(resolved.budgetKey, now, outcome.failure.retryAfterMs);
+    } else if (outcome.kind !== 'failure') {
+      budgets.onSuccess(resolved.budgetKey, now);
+    }
+    const unknownStatus = outcome.kind === 'observed' && outcome.observation.state == null;
+    if (unknownStatus && outcome.kind === 'observed') {
+      logger.warn({ jobId: row.id, provider: row.provider, upstreamStatus: outcome.observation.upstreamStatus }, 'unknown upstream status');
+    }
+    deps.onPoll?.({
+      provider: row.provider,
+      result: outcome.kind === 'failure' ? outcome.failure.kind : outcome.kind,
+      unknownStatus,
+    });
+    record({ ...decideOutcome(contextFor(row, leaseToken, resolved), outcome), provider: row.provider });
+  };
+
+  async function runOnce(): Promise<StepResult> {
+    if (inFlight.free === 0) {
+      await Promise.race([inFlight.whenReleased(), delay(opts.stepWaitMs)]);
+    }
+    const limit = Math.min(opts.batchSize, inFlight.free);
+    if (limit === 0) return { nextDueAt: nextDueAt(db), more: false };
+    const now = clock.now();
+    // Unique per claim, also across restarts of a worker with the same id.
+    const leaseToken = `${deps.workerId}.${now.toString(36)}.${(claimCounter++).toString(36)}.${Math.floor(random() * 2 ** 32).toString(36)}`;
+    const rows = claimDueJobs(db, { leaseToken, now, leaseMs: opts.leaseMs, limit });
+
+    holds++;
+    const releases: Release[] = [];
+    const units: PollUnit[] = [];
+    try {
+      for (const row of rows) {
+        if (row.deadline_at <= now) {
+          const provider = deps.providers.get(row.provider);
+          if (provider) {
+            record({ ...decideEnd(contextFor(row, leaseToken, { provider }), deadlineError(row)), provider: row.provider });
+            continue;
+          }
+        }
+        const resolved = resolveTarget(db, row, deps.providers, deps.secretBox);
+        if (!resolved.ok) {
+          logger.error({ jobId: row.id, provider: row.provider, reason: resolved.message }, 'cannot poll job');
+          if (resolved.provider) {
+            const outcome: PollOutcome = { kind: 'failure', failure: { kind: 'transient', message: resolved.message } };
+            record({ ...decideOutcome(contextFor(row, leaseToken, { provider: resolved.provider }), outcome), provider: row.provider });
+          } else {
+            releases.push({ jobId: row.id, leaseToken, nextPollAt: now + opts.leaseMs });
+          }
+          continue;
+        }
+        units.push({ rows: [{ row, resolved: resolved.value }] });
+      }
+      const planned = groupBatches(units);
+      const started: Promise<void>[] = [];
+      for (const unit of planned) {
+        const first = unit.rows[0]!.resolved;
+        const budget = budgets.take(first.budgetKey, now);
+        if (!budget.ok) {
+          for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(budget.waitMs) });
+          continue;
+        }
+        if (!inFlight.tryAcquire(first.origin)) {
+          for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(ORIGIN_BUSY_DELAY_MS) });
+          continue;
+        }
+        const task = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
+          onOutcome(row, leaseToken, resolved, outcome),
+        )
+          .catch((err) => logger.error({ err }, 'poll task failed'))
+          .finally(() => {
+            inFlight.release(first.origin);
+            background.delete(task);
+          });
+        background.add(task);
+        started.push(task);
+      }
+      releaseJobs(db, releases, now);
+      if (started.length > 0) await Promise.race([Promise.all(started), delay(opts.stepWaitMs)]);
+    } finally {
+      holds--;
+      if (holds === 0) flush();
+    }
+    return { nextDueAt: nextDueAt(db), more: rows.length === limit };
+  }
+
+  // Jitter on hand-backs so a credential's deferred jobs don't all return at the same instant.
+  const spread = (ms: number): number => Math.round(ms * (1 + random() * 0.5));
+
+  return {
+    runOnce,
+    async idle() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+      flush();
+    },
+  };
+}
+
+/** Jobs of a batch-capable provider that share a credential are walked together when >= 2. */
+function groupBatches(units: PollUnit[]): PollUnit[] {
+  const out: PollUnit[] = [];
+  const groups = new Map<string, PollUnit>();
+  for (const unit of units) {
+    const { resolved } = unit.rows[0]!;
+    if (!resolved.provider.batch) {
+      out.push(unit);
+      continue;
+    }
+    const group = groups.get(resolved.budgetKey);
+    if (group) group.rows.push(...unit.rows);
+    else {
+      const g: PollUnit = { rows: [...unit.rows] };
+      groups.set(resolved.budgetKey, g);
+      out.push(g);
+    }
+  }
+  return out;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    (t as { unref?: () => void }).unref?.();
+  });
+}

@@ -1,0 +1,134 @@
+import type { Database } from '../port.ts';
+import type { EventType } from '../../core/types.ts';
+import { enqueueDeliveries } from './enqueueDeliveries.ts';
+import { recordDuration } from './durationStats.ts';
+
+/** The job row after one poll (or a pollhook decision), as the scheduler computed it. */
+export interface JobUpdate {
+  jobId: string;
+  tenantId: string;
+  leaseToken: string;
+  /** last_sequence as claimed: the write is refused if anything appended meanwhile. */
+  claimedSequence: number;
+  state: string | null;
+  upstreamStatus: string | null;
+  progress: number | null;
+  /** JSON text. */
+  result: string | null;
+  /** JSON text. */
+  error: string | null;
+  etaAt: number | null;
+  nextPollAt: number | null;
+  currentIntervalMs: number | null;
+  polled: boolean;
+  failed: boolean;
+  consecutiveFailures: number;
+  notFoundCount: number;
+  notFoundSince: number | null;
+  unauthorizedCount: number;
+  /** JSON text of the last PollFailure (kept when this poll succeeded). */
+  lastFailure: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  lastPolledAt: number | null;
+  lastChangedAt: number | null;
+  finishedAt: number | null;
+  now: number;
+  event: null | {
+    id: string;
+    type: EventType;
+    /** claimedSequence + 1. */
+    sequence: number;
+    body: string;
+    callbackUrl: string | null;
+    callbackEvents: string | null;
+  };
+  /** A finished job's time-to-terminal, for the learned distribution. */
+  durationSample: null | { provider: string; durationMs: number };
+}
+
+export interface RecordReport {
+  applied: number;
+  /** Updates refused because the lease was lost (deleted, or reclaimed after expiry). */
+  stale: number;
+  /** The events appended (updates whose lease held), for metrics. */
+  events: Array<{ jobId: string; type: EventType }>;
+  deliveries: number;
+}
+
+/**
+ * Applies many poll outcomes in one transaction. Each job's write only succeeds while this
+ * worker's lease token still matches and nothing was appended since the claim; the event, its
+ * deliveries and the duration sample are written only when it did, in the same transaction.
+ */
+export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]): RecordReport {
+  const report: RecordReport = { applied: 0, stale: 0, events: [], deliveries: 0 };
+  if (updates.length === 0) return report;
+  const update = db.prepare(
+    `UPDATE jobs SET state = ?, upstream_status = ?, progress = ?, result = ?, error = ?, eta_at = ?,
+        last_sequence = ?, next_poll_at = ?, lease_token = NULL, lease_expires_at = NULL,
+        current_interval_ms = ?, poll_count = poll_count + ?, failure_count = failure_count + ?,
+        consecutive_failures = ?, not_found_count = ?, not_found_since = ?, unauthorized_count = ?,
+        last_failure = ?, etag = ?, last_modified = ?, last_polled_at = ?, last_changed_at = ?,
+        finished_at = ?, updated_at = ?
+      WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
+  );
+  const insertEvent = db.prepare(
+    'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  db.transaction(() => {
+    for (const u of updates) {
+      const changes = update.run(
+        u.state,
+        u.upstreamStatus,
+        u.progress,
+        u.result,
+        u.error,
+        u.etaAt,
+        u.event ? u.event.sequence : u.claimedSequence,
+        u.nextPollAt,
+        u.currentIntervalMs,
+        u.polled ? 1 : 0,
+        u.failed ? 1 : 0,
+        u.consecutiveFailures,
+        u.notFoundCount,
+        u.notFoundSince,
+        u.unauthorizedCount,
+        u.lastFailure,
+        u.etag,
+        u.lastModified,
+        u.lastPolledAt,
+        u.lastChangedAt,
+        u.finishedAt,
+        u.now,
+        u.jobId,
+        u.leaseToken,
+        u.claimedSequence,
+      ).changes;
+      if (changes === 0) {
+        report.stale++;
+        continue;
+      }
+      report.applied++;
+      if (u.event) {
+        insertEvent.run(u.event.id, u.jobId, u.tenantId, u.event.sequence, u.event.type, u.event.body, u.now);
+        report.events.push({ jobId: u.jobId, type: u.event.type });
+        report.deliveries += enqueueDeliveries(
+          db,
+          {
+            tenantId: u.tenantId,
+            jobId: u.jobId,
+            eventId: u.event.id,
+            sequence: u.event.sequence,
+            type: u.event.type,
+            callbackUrl: u.event.callbackUrl,
+            callbackEvents: u.event.callbackEvents,
+          },
+          u.now,
+        );
+      }
+      if (u.durationSample) recordDuration(db, u.tenantId, u.durationSample.provider, u.durationSample.durationMs);
+    }
+  });
+  return report;
+}
