@@ -136,6 +136,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       logger.info('shutting down');
       await schedulerLoop!.stop();
       await deliveryLoop!.stop();
+      // Polls still in flight finish and record (their leases are still held); bounded by the poll timeout.
+      await scheduler.idle();
       await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
