@@ -36,5 +36,6 @@ export class HttpError extends Error {
 
 export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
+  /** Closes idle connections; requests still in flight after a short grace are aborted. */
   close(): Promise<void>;
 }

@@ -85,7 +85,14 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
         throw classify(err, signal);
       }
     },
-    close: () => agent.close(),
+    // Requests still held by a hanging peer would keep close() waiting for their full timeout.
+    close: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 1000)));
+      const outcome = await Promise.race([agent.close().then(() => 'closed' as const), grace]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') await agent.destroy();
+    },
   };
 }
 

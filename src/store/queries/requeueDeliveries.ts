@@ -11,12 +11,14 @@ export type RequeueResult = 'queued' | 'not_found' | 'not_retryable';
 export function requeueDelivery(db: Database, tenantId: string, id: string, now: number): RequeueResult {
   return db.transaction(() => {
     const d = db
-      .prepare<{ status: string; job_id: string; target_key: string; sequence: number }>(
-        'SELECT status, job_id, target_key, sequence FROM deliveries WHERE id = ? AND tenant_id = ?',
+      .prepare<{ status: string; job_id: string; target_key: string; sequence: number; lease_expires_at: number | null }>(
+        'SELECT status, job_id, target_key, sequence, lease_expires_at FROM deliveries WHERE id = ? AND tenant_id = ?',
       )
       .get(id, tenantId);
     if (!d) return 'not_found';
     if (d.status !== 'dead' && d.status !== 'failed') return 'not_retryable';
+    // An attempt in flight holds the lease: taking it over would lose that attempt's record.
+    if (d.lease_expires_at != null && d.lease_expires_at > now) return 'not_retryable';
     requeueRow(db, id, d, now);
     return 'queued';
   });

@@ -111,6 +111,7 @@ export function updateSubscription(
     }
     params.push(id, tenantId);
     db.prepare(`UPDATE subscriptions SET ${sets.join(', ')} WHERE id = ? AND tenant_id = ?`).run(...params);
+    if (patch.enabled === false && current.enabled === 1) cancelUnfinished(db, tenantId, id, 'subscription disabled', now);
     return getSubscription(db, tenantId, id);
   });
 }
@@ -125,11 +126,20 @@ export function deleteSubscription(db: Database, tenantId: string, id: string, n
       .prepare('UPDATE subscriptions SET deleted_at = ?, enabled = 0, updated_at = ? WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
       .run(now, now, id, tenantId);
     if (r.changes === 0) return false;
-    db.prepare(
-      `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL,
-         last_error = 'subscription deleted', updated_at = ?
-        WHERE subscription_id = ? AND tenant_id = ? AND status IN ('pending','failed')`,
-    ).run(now, id, tenantId);
+    cancelUnfinished(db, tenantId, id, 'subscription deleted', now);
     return true;
   });
+}
+
+/**
+ * A disabled or deleted subscription receives nothing more: its unfinished deliveries are
+ * canceled (dead ones stay replayable). Clearing the lease makes an attempt in flight record
+ * nothing over the cancel.
+ */
+function cancelUnfinished(db: Database, tenantId: string, subscriptionId: string, reason: string, now: number): void {
+  db.prepare(
+    `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL,
+       last_error = ?, updated_at = ?
+      WHERE subscription_id = ? AND tenant_id = ? AND status IN ('pending','failed')`,
+  ).run(reason, now, subscriptionId, tenantId);
 }
