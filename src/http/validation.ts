@@ -44,10 +44,34 @@ function isMissing(input: unknown, path: ReadonlyArray<PropertyKey>): boolean {
  * 404 (it cannot name anything), everything else a 422 listing each field.
  */
 export function validationHook(
-  result: { success: true } | { success: false; error: z.ZodError; target: string; data?: unknown },
+  result: { success: true; data?: unknown; target?: string } | { success: false; error: z.ZodError; target: string; data?: unknown },
   _c: Context,
 ): undefined {
-  if (result.success) return undefined;
+  if (result.success) {
+    const bad = result.target === 'json' ? findLoneSurrogate(result.data, []) : null;
+    if (bad) throw invalid([{ path: formatPath(bad), message: 'must be well-formed Unicode (it contains a lone surrogate)' }]);
+    return undefined;
+  }
   if (result.target === 'param') throw notFound();
   throw invalid(issuesToErrors(result.error.issues, result.data));
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * JSON allows `"\ud800"`, but such a string has no UTF-8 form: SQLite would store invalid
+ * UTF-8 and hand back U+FFFD, so the value read back (and polled, and echoed) would differ from
+ * the one accepted. The path of the first offending key or value, or null.
+ */
+function findLoneSurrogate(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [...path] : null;
+  if (typeof value !== 'object' || value === null) return null;
+  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [k, v] of entries) {
+    path.push(k);
+    const found = typeof k === 'string' && LONE_SURROGATE.test(k) ? [...path] : findLoneSurrogate(v, path);
+    path.pop();
+    if (found) return found;
+  }
+  return null;
 }

@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, JOB_STATES } from '../../core/types.ts';
 import { NullableTimestamp, Timestamp, EVENT_TYPE_DESCRIPTION, ListQuery } from './common.ts';
+import { httpSpecExample, jobCreateExample, jobExample } from './examples.ts';
 
 export const MAX_METADATA_BYTES = 4096;
+export const MAX_METADATA_DEPTH = 32;
 export const MAX_HTTP_HEADERS = 32;
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_TIMEOUT_SECONDS = 86_400;
@@ -51,7 +53,7 @@ export const HttpSpecInput = z
     resultUrlPaths: z.array(JsonPointer).max(20).optional(),
     errorMessagePath: JsonPointer.optional(),
   })
-  .openapi('HttpSpecInput');
+  .openapi('HttpSpecInput', { example: httpSpecExample });
 
 /**
  * The body of POST /v1/jobs. Field rules live here; rules that need the database or DNS
@@ -93,7 +95,7 @@ export function jobCreateSchema(providerNames: readonly string[]) {
       http: HttpSpecInput.optional(),
     })
     .superRefine(crossFieldRules, { when: () => true })
-    .openapi('JobCreate');
+    .openapi('JobCreate', { example: jobCreateExample });
 }
 
 export type JobCreateBody = z.infer<ReturnType<typeof jobCreateSchema>>;
@@ -137,8 +139,12 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
   }
 
   if (b.metadata !== undefined && typeof b.metadata === 'object' && b.metadata !== null) {
-    const size = new TextEncoder().encode(JSON.stringify(b.metadata)).length;
-    if (size > MAX_METADATA_BYTES) issue(['metadata'], `is ${size} bytes serialized; at most ${MAX_METADATA_BYTES}`);
+    // Depth first, without recursion: JSON.stringify of a deeply nested body overflows the stack.
+    if (exceedsDepth(b.metadata, MAX_METADATA_DEPTH)) issue(['metadata'], `is nested deeper than ${MAX_METADATA_DEPTH} levels`);
+    else {
+      const size = new TextEncoder().encode(JSON.stringify(b.metadata)).length;
+      if (size > MAX_METADATA_BYTES) issue(['metadata'], `is ${size} bytes serialized; at most ${MAX_METADATA_BYTES}`);
+    }
   }
 
   const min = b.pollIntervalSeconds;
@@ -146,6 +152,18 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
   if (typeof min === 'number' && typeof max === 'number' && max < min) {
     issue(['maxPollIntervalSeconds'], 'must be at least pollIntervalSeconds');
   }
+}
+
+/** Whether a parsed JSON value nests objects/arrays deeper than `limit`; iterative. */
+function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 const ErrorView = z.object({ code: z.string(), message: z.string() }).nullable();
@@ -194,7 +212,7 @@ export const JobSchema = z
     updatedAt: Timestamp,
     finishedAt: NullableTimestamp,
   })
-  .openapi('Job');
+  .openapi('Job', { example: jobExample });
 
 export type JobView = z.infer<typeof JobSchema>;
 
