@@ -16,6 +16,12 @@ export interface Config {
   deliveryTimeoutMs: number;
   logLevel: string;
   retentionDays: number;
+  /**
+   * How long a claimed job or delivery stays with the worker that claimed it (POLLHOOK_LEASE_MS).
+   * After a crash that work is picked up again once its lease expires; null keeps the engines'
+   * defaults (60 s).
+   */
+  leaseMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +55,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     deliveryTimeoutMs: int(env.POLLHOOK_DELIVERY_TIMEOUT_MS, 15_000, 'POLLHOOK_DELIVERY_TIMEOUT_MS'),
     logLevel: env.POLLHOOK_LOG_LEVEL || 'info',
     retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
+    leaseMs: leaseMs(env.POLLHOOK_LEASE_MS),
   };
 }
 
@@ -63,6 +70,14 @@ export function parseDurations(value: string): number[] {
     if (!m) throw new ConfigError(`POLLHOOK_RETRY_SCHEDULE: cannot read "${p}" (use e.g. 5s, 5m, 2h)`);
     return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
   });
+}
+
+/** Below a second a lease would expire under ordinary scheduling delays and work would be redone. */
+function leaseMs(value: string | undefined): number | null {
+  if (value == null || value === '') return null;
+  const n = int(value, 0, 'POLLHOOK_LEASE_MS');
+  if (n < 1000) throw new ConfigError(`POLLHOOK_LEASE_MS must be at least 1000, got "${value}"`);
+  return n;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {

@@ -191,7 +191,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const reportCommit = (report: CommitReport) => {
     for (const a of report.applied) {
       const d = a.outcome.delivery;
-      deps.onOutcome?.({ deliveryId: d.id, tenantId: d.tenantId, status: a.status, nextAttemptAt: a.nextAttemptAt });
+      deps.onOutcome?.({
+        deliveryId: d.id,
+        tenantId: d.tenantId,
+        status: a.status,
+        nextAttemptAt: a.nextAttemptAt,
+        eventCreatedAt: d.createdAt,
+      });
       if (a.status === 'dead') logger.warn({ deliveryId: d.id, url: d.url }, 'delivery is dead');
     }
     for (const t of report.disabled) {

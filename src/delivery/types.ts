@@ -57,6 +57,8 @@ export interface OutcomeInfo {
   tenantId: string;
   status: DeliveryFinalStatus;
   nextAttemptAt: number | null;
+  /** When the event was committed: delivered minus this is the delivery lag. */
+  eventCreatedAt: number;
 }
 
 export interface DispatcherDeps {

@@ -60,6 +60,8 @@ export interface PollInfo {
   result: string;
   /** The upstream answered a status the mapping does not know. */
   unknownStatus: boolean;
+  /** From sending the request (or starting a batch walk) to the outcome. */
+  durationMs: number;
 }
 
 export interface SchedulerDeps {
@@ -135,7 +137,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (holds === 0) flush();
   };
 
-  const onOutcome = (row: JobRow, leaseToken: string, resolved: ResolvedTarget, outcome: PollOutcome): void => {
+  const onOutcome = (
+    row: JobRow,
+    leaseToken: string,
+    resolved: ResolvedTarget,
+    outcome: PollOutcome,
+    startedAt: number,
+  ): void => {
     const now = clock.now();
     if (outcome.kind === 'failure' && outcome.failure.kind === 'rate_limited') {
       budgets.onRateLimited(resolved.budgetKey, now, outcome.failure.retryAfterMs);
@@ -150,6 +158,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       provider: row.provider,
       result: outcome.kind === 'failure' ? outcome.failure.kind : outcome.kind,
       unknownStatus,
+      durationMs: now - startedAt,
     });
     record({ ...decideOutcome(contextFor(row, leaseToken, resolved), outcome), provider: row.provider });
   };
@@ -203,8 +212,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(ORIGIN_BUSY_DELAY_MS) });
           continue;
         }
+        const startedAt = clock.now();
         const task = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
-          onOutcome(row, leaseToken, resolved, outcome),
+          onOutcome(row, leaseToken, resolved, outcome, startedAt),
         )
           .catch((err) => logger.error({ err }, 'poll task failed'))
           .finally(() => {

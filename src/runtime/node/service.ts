@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { lookup as dnsLookup } from 'node:dns';
 import { promises as dnsPromises } from 'node:dns';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,8 @@ import { loadMasterKey } from './masterKey.ts';
 import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
+import { createMetrics } from './metrics.ts';
+import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
@@ -81,6 +84,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const targetHttp = createNodeHttpClient({ ssrf, lookup, userAgent });
   const providers = createProviderRegistry(config.providerBaseUrls);
   const workerId = randomUUID();
+  const metrics = createMetrics(db, clock);
 
   let deliveryLoop: Loop | null = null;
   let schedulerLoop: Loop | null = null;
@@ -93,7 +97,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     secretBox,
     logger: logger.child({ engine: 'scheduler' }),
     workerId,
+    // A poll must end within its lease, or a second worker could poll the same job meanwhile.
+    options: config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : undefined,
     onDeliveriesQueued: () => deliveryLoop?.wake(),
+    onPoll: metrics.onPoll,
+    onEvent: metrics.onEvent,
   });
   const dispatcher = createDispatcher({
     db,
@@ -103,7 +111,15 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     secretBox,
     logger: logger.child({ engine: 'delivery' }),
     workerId,
-    options: { retryScheduleMs: config.retryScheduleMs, timeoutMs: config.deliveryTimeoutMs, userAgent },
+    options: {
+      retryScheduleMs: config.retryScheduleMs,
+      timeoutMs: config.deliveryTimeoutMs,
+      userAgent,
+      // A send must end within its lease, or the delivery could be claimed and sent twice.
+      ...(config.leaseMs ? { leaseMs: Math.max(config.leaseMs, 2 * config.deliveryTimeoutMs) } : {}),
+    },
+    onAttempt: metrics.onAttempt,
+    onOutcome: metrics.onOutcome,
   });
   const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
   schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
@@ -120,10 +136,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     version: VERSION,
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
     readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
+    metrics: () => metrics.render(),
   });
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    answerClientErrorsAsProblems(s as Server);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -12,6 +12,8 @@ export interface ClaimedDelivery {
   url: string;
   attemptCount: number;
   retryBase: number;
+  /** When the event was committed (the delivery row is written in the same transaction). */
+  createdAt: number;
   /** The stored event body, sent byte for byte. */
   body: string;
   leaseToken: string;
@@ -29,6 +31,7 @@ interface ClaimRow {
   url: string;
   attempt_count: number;
   retry_base: number;
+  created_at: number;
   body: string | null;
 }
 
@@ -47,7 +50,7 @@ export function claimDueDeliveries(
       `UPDATE deliveries SET lease_token = ?, lease_expires_at = ?, next_attempt_at = ?
         WHERE id IN (SELECT id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
        RETURNING id, tenant_id, event_id, job_id, sequence, subscription_id, target_key, url, attempt_count,
-         retry_base, (SELECT body FROM events WHERE events.id = deliveries.event_id) AS body`,
+         retry_base, created_at, (SELECT body FROM events WHERE events.id = deliveries.event_id) AS body`,
     )
     .all(claim.leaseToken, claim.leaseExpiresAt, claim.leaseExpiresAt, claim.now, claim.limit);
   return rows.map((r) => ({
@@ -61,6 +64,7 @@ export function claimDueDeliveries(
     url: r.url,
     attemptCount: r.attempt_count,
     retryBase: r.retry_base,
+    createdAt: r.created_at,
     body: r.body ?? '',
     leaseToken: claim.leaseToken,
     leaseExpiresAt: claim.leaseExpiresAt,

@@ -1,0 +1,34 @@
+import type { Database } from '../port.ts';
+
+export interface OutboxSnapshot {
+  /** Open deliveries by status (pending, failed, dead), from the partial index deliveries_open_by_status. */
+  deliveriesByStatus: Record<string, number>;
+  /** Tracked jobs by provider, from the partial index jobs_active_by_provider. */
+  activeJobsByProvider: Record<string, number>;
+}
+
+/** Counts read from small partial indexes; the metrics layer caches them between refreshes. */
+export function readOutboxSnapshot(db: Database): OutboxSnapshot {
+  const deliveriesByStatus: Record<string, number> = { pending: 0, failed: 0, dead: 0 };
+  for (const r of db
+    .prepare<{ status: string; n: number }>(
+      `SELECT status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending','failed','dead') GROUP BY status`,
+    )
+    .all()) {
+    deliveriesByStatus[r.status] = r.n;
+  }
+  const activeJobsByProvider: Record<string, number> = {};
+  for (const r of db
+    .prepare<{ provider: string; n: number }>(
+      'SELECT provider, COUNT(*) AS n FROM jobs WHERE next_poll_at IS NOT NULL GROUP BY provider',
+    )
+    .all()) {
+    activeJobsByProvider[r.provider] = r.n;
+  }
+  return { deliveriesByStatus, activeJobsByProvider };
+}
+
+/** The earliest next_poll_at of a tracked job: one step down the jobs_due index. */
+export function oldestDuePollAt(db: Database): number | null {
+  return db.prepare<{ t: number | null }>('SELECT MIN(next_poll_at) AS t FROM jobs WHERE next_poll_at IS NOT NULL').get()?.t ?? null;
+}
