@@ -2,6 +2,7 @@ import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { tenantsCommand } from './tenants.ts';
 import { simulateCommand } from './simulate.ts';
+import { demoCommand } from './demo.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
 
@@ -18,6 +19,8 @@ Commands:
   migrate                    apply database migrations and exit
   tenants create <name>      create a tenant; prints its API key and signing secret once
                              [--json] print them as JSON
+  demo                       the whole flow on this machine in under a minute: simulated
+                             upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
                              [--port <n>] (default 4010) [--step-ms <n>]
 
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   tenants: tenantsCommand,
   simulate: simulateCommand,
+  demo: demoCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

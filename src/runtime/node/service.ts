@@ -14,7 +14,7 @@ import { loadMasterKey } from './masterKey.ts';
 import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -35,6 +35,8 @@ export interface ServiceOptions {
   lookup?: typeof dnsLookup;
   /** Where the first-start credentials banner goes (default stdout). */
   announce?: (text: string) => void;
+  /** Watches the engines (the demo's timeline); called besides the metrics. */
+  observe?: Partial<Pick<Metrics, 'onPoll' | 'onEvent' | 'onAttempt' | 'onOutcome'>>;
   /** Milliseconds in-flight deliveries get to finish on close. */
   shutdownGraceMs?: number;
 }
@@ -84,7 +86,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const targetHttp = createNodeHttpClient({ ssrf, lookup, userAgent });
   const providers = createProviderRegistry(config.providerBaseUrls);
   const workerId = randomUUID();
-  const metrics = createMetrics(db, clock);
+  const metrics = withObserver(createMetrics(db, clock), options.observe);
 
   let deliveryLoop: Loop | null = null;
   let schedulerLoop: Loop | null = null;
@@ -164,6 +166,18 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     })());
 
   return { url, port, config, db, logger, close };
+}
+
+/** The metrics hooks, each also calling the observer's hook of the same name. */
+function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Metrics {
+  if (!observe) return metrics;
+  return {
+    ...metrics,
+    onPoll: (i) => (metrics.onPoll(i), observe.onPoll?.(i)),
+    onEvent: (i) => (metrics.onEvent(i), observe.onEvent?.(i)),
+    onAttempt: (i) => (metrics.onAttempt(i), observe.onAttempt?.(i)),
+    onOutcome: (i) => (metrics.onOutcome(i), observe.onOutcome?.(i)),
+  };
 }
 
 function readiness(db: Database, loops: Array<Loop | null>) {
