@@ -77,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'pollhook API' }));
+  registerDocumentationPaths(app);
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
@@ -89,6 +90,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return problemResponse(c, 'internal', 'An unexpected error occurred; it has been logged.');
   });
   return app;
+}
+
+/** The two documentation routes are plain Hono routes; list them in the document too. */
+function registerDocumentationPaths(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['operations'],
+    summary: 'This OpenAPI 3.1 document',
+    responses: { 200: { description: 'The document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/docs',
+    tags: ['operations'],
+    summary: 'Interactive API reference (Swagger UI)',
+    responses: { 200: { description: 'An HTML page that loads /openapi.json.', content: { 'text/html': { schema: { type: 'string' } } } } },
+  });
 }
 
 function httpExceptionKind(status: number, message: string): ProblemKind {

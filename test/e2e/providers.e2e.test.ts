@@ -93,12 +93,16 @@ describe('end to end: API -> simulated upstream -> signed webhook', () => {
       metadata: { orderId: 42, provider },
     });
 
-    const events = await (
-      await fetch(`${service.url}/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${apiKey}` } })
-    ).json();
-    expect(events.data.map((e: { sequence: number }) => e.sequence)).toEqual(sequences);
-    expect(events.data.every((e: { deliveries: { status: string }[] }) => e.deliveries.every((d) => d.status === 'delivered'))).toBe(
-      true,
+    // The receiver answers before the engine commits the outcome: wait for the API to show it.
+    type EventView = { sequence: number; deliveries: { status: string }[] };
+    const events = await waitFor(
+      async () => {
+        const res = await fetch(`${service.url}/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${apiKey}` } });
+        const body = (await res.json()) as { data: EventView[] };
+        return body.data.every((e) => e.deliveries.every((d) => d.status === 'delivered')) ? body : null;
+      },
+      { message: 'every delivery to show as delivered' },
     );
+    expect(events.data.map((e) => e.sequence)).toEqual(sequences);
   });
 });

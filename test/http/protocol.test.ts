@@ -253,6 +253,8 @@ describe('OpenAPI document', () => {
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
+        'GET /openapi.json',
+        'GET /docs',
       ].sort(),
     );
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {

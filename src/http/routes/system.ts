@@ -3,10 +3,10 @@ import type { AppDeps, AppEnv } from '../deps.ts';
 import { ProblemError } from '../problem.ts';
 import { errorResponses, json } from '../schemas/common.ts';
 
-const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+const Health = z.object({ status: z.literal('ok') }).openapi('Health', { example: { status: 'ok' } });
 const Readiness = z
   .object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.unknown()) })
-  .openapi('Readiness');
+  .openapi('Readiness', { example: { status: 'ok', checks: { database: true, migrations: true, engines: true } } });
 
 /** Liveness, readiness and metrics: unauthenticated, for orchestrators and scrapers. */
 export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {

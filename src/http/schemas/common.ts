@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_BASE } from '../problem.ts';
+import { LIST_EXAMPLES, problemExamples } from './examples.ts';
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-22T17:00:00.000Z' });
 export const NullableTimestamp = Timestamp.nullable();
@@ -20,22 +21,22 @@ export const ProblemSchema = z
     errors: z.array(FieldErrorSchema).optional(),
     requestId: z.string().optional(),
   })
-  .openapi('Problem', { description: 'RFC 9457 problem details.' });
+  .openapi('Problem', { description: 'RFC 9457 problem details.', example: problemExamples[422] });
 
-const problem = (description: string) => ({
+const problem = (description: string, status: keyof typeof problemExamples) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: ProblemSchema, example: problemExamples[status] } },
 });
 
 /** The problem responses a route can answer, for the OpenAPI document. */
 export const errorResponses = {
-  400: problem('The body is not valid JSON.'),
-  401: problem('Missing or invalid API key.'),
-  404: problem('No such resource (or it belongs to another tenant).'),
-  413: problem('The body is larger than 64 KiB.'),
-  415: problem('The body is not application/json.'),
-  422: problem('Validation failed; `errors` lists each field.'),
-  500: problem('Unexpected error.'),
+  400: problem('The body is not valid JSON.', 400),
+  401: problem('Missing or invalid API key.', 401),
+  404: problem('No such resource (or it belongs to another tenant).', 404),
+  413: problem('The body is larger than 64 KiB.', 413),
+  415: problem('The body is not application/json.', 415),
+  422: problem('Validation failed; `errors` lists each field.', 422),
+  500: problem('Unexpected error.', 500),
 } as const;
 
 export const authErrors = { 401: errorResponses[401], 500: errorResponses[500] } as const;
@@ -45,7 +46,7 @@ export const bodyErrors = {
   415: errorResponses[415],
   422: errorResponses[422],
 } as const;
-export const conflictResponse = { 409: problem('The request conflicts with the current state.') } as const;
+export const conflictResponse = { 409: problem('The request conflicts with the current state.', 409) } as const;
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
@@ -72,7 +73,7 @@ export const listOf = <T extends z.ZodType>(item: T, name: string) =>
       data: z.array(item),
       nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null at the end.' }),
     })
-    .openapi(name);
+    .openapi(name, LIST_EXAMPLES[name] === undefined ? {} : { example: LIST_EXAMPLES[name] });
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { BUILTIN_PROVIDERS } from '../../core/types.ts';
 import { Timestamp } from './common.ts';
+import { connectionCreateExample, connectionExample } from './examples.ts';
 
 export const ConnectionCreate = z
   .strictObject({
@@ -8,7 +9,7 @@ export const ConnectionCreate = z
     name: z.string().min(1).max(200).optional().openapi({ example: 'production' }),
     credentials: z.strictObject({ apiKey: z.string().min(1).max(4096) }).openapi({ description: 'Stored encrypted, never returned.' }),
   })
-  .openapi('ConnectionCreate');
+  .openapi('ConnectionCreate', { example: connectionCreateExample });
 
 export const ConnectionSchema = z
   .object({
@@ -17,5 +18,5 @@ export const ConnectionSchema = z
     name: z.string().nullable(),
     createdAt: Timestamp,
   })
-  .openapi('Connection');
+  .openapi('Connection', { example: connectionExample });
 export type ConnectionView = z.infer<typeof ConnectionSchema>;

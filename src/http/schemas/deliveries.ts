@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES } from '../../core/types.ts';
 import { ListQuery, NullableTimestamp, Timestamp } from './common.ts';
+import { deliveryDetailExample, deliveryExample, eventExample } from './examples.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'failed', 'delivered', 'dead', 'canceled'] as const;
 const DeliveryStatus = z.enum(DELIVERY_STATUSES);
@@ -22,7 +23,7 @@ export const DeliverySchema = z
     deliveredAt: NullableTimestamp,
     deadAt: NullableTimestamp,
   })
-  .openapi('Delivery');
+  .openapi('Delivery', { example: deliveryExample });
 export type DeliveryView = z.infer<typeof DeliverySchema>;
 
 export const AttemptSchema = z
@@ -33,12 +34,12 @@ export const AttemptSchema = z
     error: z.string().nullable(),
     responseBody: z.string().nullable().openapi({ description: 'The first 4 KiB of the answer.' }),
   })
-  .openapi('DeliveryAttempt');
+  .openapi('DeliveryAttempt', { example: deliveryDetailExample.attempts[0] });
 
 export const DeliveryDetailSchema = DeliverySchema.extend({
   eventType: z.enum(EVENT_TYPES),
   attempts: z.array(AttemptSchema),
-}).openapi('DeliveryDetail');
+}).openapi('DeliveryDetail', { example: deliveryDetailExample });
 export type DeliveryDetailView = z.infer<typeof DeliveryDetailSchema>;
 
 export const DeliveryListQuery = ListQuery.extend({
@@ -47,15 +48,15 @@ export const DeliveryListQuery = ListQuery.extend({
   subscriptionId: z.string().optional().openapi({ param: { name: 'subscriptionId', in: 'query' } }),
 });
 
-export const RetryAccepted = z.object({ id: z.string(), status: z.literal('pending') }).openapi('RetryAccepted');
+export const RetryAccepted = z.object({ id: z.string(), status: z.literal('pending') }).openapi('RetryAccepted', { example: { id: deliveryExample.id, status: 'pending' } });
 
 export const RecoverBody = z
   .strictObject({
     since: z.iso.datetime({ offset: true }).openapi({ example: '2026-11-22T00:00:00Z' }),
-    subscriptionId: z.string().optional(),
+    subscriptionId: z.string().optional().openapi({ description: 'Only this subscription\'s dead deliveries.' }),
   })
-  .openapi('RecoverRequest');
-export const RecoverAccepted = z.object({ queued: z.number().int() }).openapi('RecoverAccepted');
+  .openapi('RecoverRequest', { example: { since: '2026-11-22T00:00:00Z', subscriptionId: 'sub_01JD4Y0A1B2C3D4E5F6G7H8J9K' } });
+export const RecoverAccepted = z.object({ queued: z.number().int() }).openapi('RecoverAccepted', { example: { queued: 12 } });
 
 export const EventSchema = z
   .object({
@@ -74,5 +75,5 @@ export const EventSchema = z
       }),
     ),
   })
-  .openapi('Event');
+  .openapi('Event', { example: eventExample });
 export type EventView = z.infer<typeof EventSchema>;

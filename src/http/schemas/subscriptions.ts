@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES } from '../../core/types.ts';
 import { EVENT_TYPE_DESCRIPTION, NullableTimestamp, Timestamp } from './common.ts';
+import { subscriptionCreateExample, subscriptionExample, subscriptionPatchExample } from './examples.ts';
 
 const Url = z.string().min(1).max(2048).openapi({ example: 'https://example.com/hooks/pollhook' });
 const Events = z.array(z.enum(EVENT_TYPES)).min(1).openapi({ description: EVENT_TYPE_DESCRIPTION });
@@ -13,7 +14,7 @@ export const SubscriptionCreate = z
     description: Description.optional(),
     enabled: z.boolean().optional().openapi({ description: 'Default true.' }),
   })
-  .openapi('SubscriptionCreate');
+  .openapi('SubscriptionCreate', { example: subscriptionCreateExample });
 
 export const SubscriptionPatch = z
   .strictObject({
@@ -22,7 +23,7 @@ export const SubscriptionPatch = z
     description: Description.nullable().optional(),
     enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled subscription and clears its failure state.' }),
   })
-  .openapi('SubscriptionPatch');
+  .openapi('SubscriptionPatch', { example: subscriptionPatchExample });
 
 export const SubscriptionSchema = z
   .object({
@@ -37,5 +38,5 @@ export const SubscriptionSchema = z
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
-  .openapi('Subscription');
+  .openapi('Subscription', { example: subscriptionExample });
 export type SubscriptionView = z.infer<typeof SubscriptionSchema>;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { Timestamp, NullableTimestamp } from './common.ts';
+import { providerExample, signingSecretExample, signingSecretRotatedExample, tenantCreatedExample } from './examples.ts';
 
 export const TenantCreate = z.strictObject({ name: z.string().min(1).max(200).openapi({ example: 'acme' }) }).openapi('TenantCreate');
 
@@ -10,7 +11,7 @@ export const TenantCreated = z
     apiKey: z.string().openapi({ description: 'Shown once; only its hash is stored.', example: 'ph_...' }),
     signingSecret: z.string().openapi({ description: 'Shown once.', example: 'whsec_...' }),
   })
-  .openapi('TenantCreated');
+  .openapi('TenantCreated', { example: tenantCreatedExample });
 
 export const SigningSecretSchema = z
   .object({
@@ -19,14 +20,14 @@ export const SigningSecretSchema = z
     expiresAt: NullableTimestamp.openapi({ description: 'null for the current secret.' }),
     current: z.boolean(),
   })
-  .openapi('SigningSecret');
+  .openapi('SigningSecret', { example: signingSecretExample });
 
-export const SigningSecretList = z.object({ data: z.array(SigningSecretSchema), nextCursor: z.null() }).openapi('SigningSecretList');
+export const SigningSecretList = z.object({ data: z.array(SigningSecretSchema), nextCursor: z.null() }).openapi('SigningSecretList', { example: { data: [signingSecretExample], nextCursor: null } });
 
 export const SigningSecretRotated = SigningSecretSchema.extend({
   secret: z.string().openapi({ description: 'The new secret, shown once.', example: 'whsec_...' }),
   previousExpiresAt: Timestamp.openapi({ description: 'Until when the previous secret keeps signing.' }),
-}).openapi('SigningSecretRotated');
+}).openapi('SigningSecretRotated', { example: signingSecretRotatedExample });
 
 export const ProviderSchema = z
   .object({
@@ -39,5 +40,5 @@ export const ProviderSchema = z
       typicalDurationSeconds: z.object({ min: z.number(), max: z.number() }).nullable(),
     }),
   })
-  .openapi('Provider');
-export const ProviderList = z.object({ data: z.array(ProviderSchema) }).openapi('ProviderList');
+  .openapi('Provider', { example: providerExample });
+export const ProviderList = z.object({ data: z.array(ProviderSchema) }).openapi('ProviderList', { example: { data: [providerExample] } });

@@ -15,6 +15,7 @@ import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { startRetention } from './retention.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -123,6 +124,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     onAttempt: metrics.onAttempt,
     onOutcome: metrics.onOutcome,
   });
+  const retention = startRetention({
+    db,
+    clock,
+    logger: logger.child({ engine: 'retention' }),
+    retentionDays: config.retentionDays,
+  });
   const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
   schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
   deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
@@ -154,6 +161,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down');
+      await retention.stop();
       await schedulerLoop!.stop();
       await deliveryLoop!.stop();
       // Polls still in flight finish and record (their leases are still held); bounded by the poll timeout.

@@ -126,9 +126,12 @@ export function listJobs(db: Database, tenantId: string, q: JobListQuery): JobRo
 export function deleteJob(db: Database, tenantId: string, id: string, now: number): boolean {
   const r = db
     .prepare(
-      `UPDATE jobs SET deleted_at = ?, next_poll_at = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+      // finished_at marks the end of tracking for any reason, so retention finds deleted jobs
+      // through the same jobs_finished index as finished ones.
+      `UPDATE jobs SET deleted_at = ?, finished_at = COALESCE(finished_at, ?), next_poll_at = NULL, lease_token = NULL,
+         lease_expires_at = NULL, updated_at = ?
         WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL`,
     )
-    .run(now, now, id, tenantId);
+    .run(now, now, now, id, tenantId);
   return r.changes > 0;
 }

@@ -1,0 +1,180 @@
+/**
+ * `pollhook/client`: a thin typed wrapper over the HTTP API (fetch only, no dependencies).
+ *
+ *   const ph = createClient({ baseUrl: 'http://localhost:8080', apiKey: process.env.POLLHOOK_API_KEY! });
+ *   const job = await ph.jobs.create({ provider: 'fotolabs', externalId, credentials: { apiKey }, callbackUrl });
+ *   for await (const j of ph.jobs.iterate({ state: 'running' })) console.log(j.id);
+ *
+ * Every non-2xx answer throws a PollhookApiError carrying the problem details (RFC 9457).
+ */
+import type * as T from './types.ts';
+
+export type * from './types.ts';
+
+export interface ClientOptions {
+  /** Where pollhook serves, e.g. `https://pollhook.internal:8080` (no `/v1`). */
+  baseUrl: string;
+  /** A tenant API key (`ph_...`), or the admin token for `tenants.create`. */
+  apiKey: string;
+  /** Defaults to the global fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** Sent with every request (e.g. `x-request-id`). */
+  headers?: Record<string, string>;
+}
+
+/** A non-2xx answer from the API. */
+export class PollhookApiError extends Error {
+  override name = 'PollhookApiError';
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string;
+  /** Each invalid field, for 422 answers. */
+  readonly errors: T.FieldError[];
+  readonly requestId: string | undefined;
+  readonly problem: T.Problem;
+
+  constructor(problem: T.Problem) {
+    super(`${problem.status} ${problem.title}: ${problem.detail}`);
+    this.problem = problem;
+    this.status = problem.status;
+    this.type = problem.type;
+    this.title = problem.title;
+    this.detail = problem.detail;
+    this.errors = problem.errors ?? [];
+    this.requestId = problem.requestId;
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export function createClient(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch;
+
+  async function call<R>(method: Method, path: string, init: { query?: Query; body?: unknown } = {}): Promise<R> {
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      ...options.headers,
+      authorization: `Bearer ${options.apiKey}`,
+    };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await doFetch(base + path + queryString(init.query), {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    if (!res.ok) throw new PollhookApiError(await readProblem(res));
+    if (res.status === 204) return undefined as R;
+    return (await res.json()) as R;
+  }
+
+  /** Follows `nextCursor` until the end; one request per page, made only when needed. */
+  async function* iterate<Item, P extends T.PageParams>(list: (params: P) => Promise<T.Page<Item>>, params: P): AsyncGenerator<Item> {
+    let cursor = params.cursor;
+    do {
+      const page = await list({ ...params, cursor });
+      yield* page.data;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  const id = (value: string) => encodeURIComponent(value);
+
+  const jobs = {
+    /** 201 for a new job; the existing job when provider + externalId is already tracked. */
+    create: (body: T.JobCreateInput) => call<T.Job>('POST', '/v1/jobs', { body }),
+    get: (jobId: string) => call<T.Job>('GET', `/v1/jobs/${id(jobId)}`),
+    list: (params: T.JobListParams = {}) => call<T.Page<T.Job>>('GET', '/v1/jobs', { query: params }),
+    iterate: (params: T.JobListParams = {}) => iterate(jobs.list, params),
+    /** Stops tracking; deliveries already queued are still delivered. */
+    delete: (jobId: string) => call<void>('DELETE', `/v1/jobs/${id(jobId)}`),
+    /** The job's events, oldest first, with their deliveries. */
+    events: (jobId: string, params: T.PageParams = {}) => call<T.Page<T.Event>>('GET', `/v1/jobs/${id(jobId)}/events`, { query: { ...params } }),
+    iterateEvents: (jobId: string, params: T.PageParams = {}) => iterate((p: T.PageParams) => jobs.events(jobId, p), params),
+  };
+
+  const deliveries = {
+    list: (params: T.DeliveryListParams = {}) => call<T.Page<T.Delivery>>('GET', '/v1/deliveries', { query: params }),
+    iterate: (params: T.DeliveryListParams = {}) => iterate(deliveries.list, params),
+    get: (deliveryId: string) => call<T.DeliveryDetail>('GET', `/v1/deliveries/${id(deliveryId)}`),
+    /** Queues a dead or failed delivery again (same webhook-id). */
+    retry: (deliveryId: string) => call<T.RetryResult>('POST', `/v1/deliveries/${id(deliveryId)}/retry`),
+    /** Queues every dead delivery created since `since` again. */
+    recover: (body: T.RecoverInput) => call<T.RecoverResult>('POST', '/v1/deliveries/recover', { body }),
+  };
+
+  const subscriptions = {
+    create: (body: T.SubscriptionCreateInput) => call<T.Subscription>('POST', '/v1/subscriptions', { body }),
+    get: (subscriptionId: string) => call<T.Subscription>('GET', `/v1/subscriptions/${id(subscriptionId)}`),
+    list: (params: T.PageParams = {}) => call<T.Page<T.Subscription>>('GET', '/v1/subscriptions', { query: { ...params } }),
+    iterate: (params: T.PageParams = {}) => iterate(subscriptions.list, params),
+    update: (subscriptionId: string, body: T.SubscriptionUpdateInput) =>
+      call<T.Subscription>('PATCH', `/v1/subscriptions/${id(subscriptionId)}`, { body }),
+    delete: (subscriptionId: string) => call<void>('DELETE', `/v1/subscriptions/${id(subscriptionId)}`),
+  };
+
+  const connections = {
+    create: (body: T.ConnectionCreateInput) => call<T.Connection>('POST', '/v1/connections', { body }),
+    get: (connectionId: string) => call<T.Connection>('GET', `/v1/connections/${id(connectionId)}`),
+    list: (params: T.PageParams = {}) => call<T.Page<T.Connection>>('GET', '/v1/connections', { query: { ...params } }),
+    iterate: (params: T.PageParams = {}) => iterate(connections.list, params),
+    delete: (connectionId: string) => call<void>('DELETE', `/v1/connections/${id(connectionId)}`),
+  };
+
+  const signingSecrets = {
+    /** The secrets signing now (never their values). */
+    list: () => call<T.Page<T.SigningSecret>>('GET', '/v1/signing-secrets'),
+    /** Returns the new secret once; the previous one keeps signing for 24 h. */
+    rotate: () => call<T.RotatedSigningSecret>('POST', '/v1/signing-secrets/rotate'),
+  };
+
+  const providers = {
+    list: () => call<{ data: T.Provider[] }>('GET', '/v1/providers'),
+  };
+
+  /** Admin only: create the client with the POLLHOOK_ADMIN_TOKEN as `apiKey`. */
+  const tenants = {
+    create: (body: T.TenantCreateInput) => call<T.CreatedTenant>('POST', '/v1/tenants', { body }),
+  };
+
+  return { jobs, deliveries, subscriptions, connections, signingSecrets, providers, tenants };
+}
+
+export type PollhookClient = ReturnType<typeof createClient>;
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The problem the API answered, or one made up from whatever answered (a proxy's HTML page). */
+async function readProblem(res: Response): Promise<T.Problem> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as Partial<T.Problem>;
+    if (typeof body === 'object' && body !== null && typeof body.title === 'string') {
+      return {
+        type: typeof body.type === 'string' ? body.type : 'about:blank',
+        title: body.title,
+        status: typeof body.status === 'number' ? body.status : res.status,
+        detail: typeof body.detail === 'string' ? body.detail : body.title,
+        ...(Array.isArray(body.errors) ? { errors: body.errors } : {}),
+        ...(typeof body.requestId === 'string' ? { requestId: body.requestId } : {}),
+      };
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return {
+    type: 'about:blank',
+    title: res.statusText || `HTTP ${res.status}`,
+    status: res.status,
+    detail: text.slice(0, 500) || `The server answered ${res.status} without problem details.`,
+    ...(res.headers.get('x-request-id') ? { requestId: res.headers.get('x-request-id')! } : {}),
+  };
+}
