@@ -115,6 +115,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (outcome.verdict.kind === 'retry' && outcome.verdict.originFailure) {
         if (circuits.recordFailure(f.origin, clock.now())) logger.warn({ origin: f.origin }, 'circuit opened: deliveries to this origin are deferred');
       } else circuits.recordSuccess(f.origin);
+      logger.debug(
+        { deliveryId: d.id, origin: f.origin, statusCode: outcome.statusCode, verdict: outcome.verdict.kind, durationMs: outcome.durationMs },
+        'delivery attempt',
+      );
       deps.onAttempt?.({
         deliveryId: d.id,
         tenantId: d.tenantId,

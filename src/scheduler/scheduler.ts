@@ -55,6 +55,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 };
 
 export interface PollInfo {
+  jobId: string;
   provider: string;
   /** `observed`, `not_modified` or the failure kind. */
   result: string;
@@ -76,7 +77,7 @@ export interface SchedulerDeps {
   options?: Partial<SchedulerOptions>;
   onDeliveriesQueued?: () => void;
   onPoll?: (info: PollInfo) => void;
-  onEvent?: (info: { provider: string; type: EventType }) => void;
+  onEvent?: (info: { jobId: string; provider: string; type: EventType }) => void;
 }
 
 export interface Scheduler {
@@ -128,7 +129,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return;
     }
     if (report.stale > 0) logger.debug({ stale: report.stale }, 'poll outcomes dropped: lease lost (job deleted or reclaimed)');
-    for (const e of report.events) deps.onEvent?.({ provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
+    for (const e of report.events) {
+      logger.debug({ jobId: e.jobId, type: e.type }, 'event appended');
+      deps.onEvent?.({ jobId: e.jobId, provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
+    }
     if (report.deliveries > 0) deps.onDeliveriesQueued?.();
   };
 
@@ -154,9 +158,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (unknownStatus && outcome.kind === 'observed') {
       logger.warn({ jobId: row.id, provider: row.provider, upstreamStatus: outcome.observation.upstreamStatus }, 'unknown upstream status');
     }
+    const result = outcome.kind === 'failure' ? outcome.failure.kind : outcome.kind;
+    logger.debug({ jobId: row.id, provider: row.provider, result, durationMs: now - startedAt }, 'polled');
     deps.onPoll?.({
+      jobId: row.id,
       provider: row.provider,
-      result: outcome.kind === 'failure' ? outcome.failure.kind : outcome.kind,
+      result,
       unknownStatus,
       durationMs: now - startedAt,
     });

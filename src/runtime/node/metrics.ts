@@ -12,7 +12,7 @@ const SNAPSHOT_TTL_MS = 15_000;
 export interface Metrics {
   registry: Registry;
   onPoll(info: PollInfo): void;
-  onEvent(info: { provider: string; type: EventType }): void;
+  onEvent(info: { jobId: string; provider: string; type: EventType }): void;
   onAttempt(info: AttemptInfo): void;
   onOutcome(info: OutcomeInfo): void;
   render(): Promise<{ contentType: string; body: string }>;
