@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startServer } from '../helpers/cli.ts';
+import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -49,6 +50,20 @@ describe('pollhook CLI', () => {
     const r = await runCli(['migrate'], { POLLHOOK_DB_PATH: path });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not a pollhook SQLite database/);
+  });
+
+  it('exits 1 with a readable message when another process holds the database lock', async () => {
+    const path = join(tempDir(), 'locked.db');
+    const holder = openSqlite(path);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const r = await runCli(['migrate'], { POLLHOOK_DB_PATH: path });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/locked by another process/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
   });
 
   it('creates tenants with --json, generating the master key once and reusing it', async () => {
