@@ -1,66 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService, type Service } from '../../src/runtime/node/service.ts';
-import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
-import { nullLogger } from '../../src/core/logger.ts';
 import { BUILTIN_PROVIDERS } from '../../src/core/types.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** From POST /v1/jobs through the simulated upstreams to a verifying receiver, for every provider. */
 describe('end to end: API -> simulated upstream -> signed webhook', () => {
-  let dir: string;
-  let sim: Simulator;
-  let service: Service;
+  let stack: Stack;
   let receiver: Receiver;
-  let apiKey = '';
-  let secret = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pollhook-e2e-'));
-    sim = await startSimulator({ stepMs: 100 });
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: join(dir, 'p.db'),
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
-    };
-    for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
-    let banner = '';
-    service = await startService({ env, logger: nullLogger, announce: (t) => (banner = t) });
-    apiKey = /API key:\s+(\S+)/.exec(banner)![1]!;
-    secret = /signing secret:\s+(\S+)/.exec(banner)![1]!;
-    receiver = await startReceiver({ secrets: [secret] });
+    stack = await startStack({ stepMs: 100 });
+    receiver = await startReceiver({ secrets: [stack.signingSecret] });
   });
 
   afterAll(async () => {
     await receiver?.close();
-    await service?.close();
-    await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   const register = async (provider: string, scenario: string) => {
-    const upstream = sim.createJob({ provider, scenario });
-    const res = await fetch(`${service.url}/v1/jobs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        provider,
-        externalId: upstream.id,
-        credentials: { apiKey: upstream.apiKey },
-        callbackUrl: receiver.url,
-        metadata: { orderId: 42, provider },
-        pollIntervalSeconds: 0.25,
-        maxPollIntervalSeconds: 0.5,
-      }),
+    const upstream = stack.sim.createJob({ provider, scenario });
+    const { status, job } = await stack.createJob({
+      provider,
+      externalId: upstream.id,
+      credentials: { apiKey: upstream.apiKey },
+      callbackUrl: receiver.url,
+      metadata: { orderId: 42, provider },
+      pollIntervalSeconds: 0.25,
+      maxPollIntervalSeconds: 0.5,
     });
-    expect(res.status).toBe(201);
-    const job = (await res.json()) as { id: string };
-    return { job, upstream };
+    expect(status).toBe(201);
+    return { job: job as { id: string }, upstream };
   };
 
   const cases = [
@@ -97,7 +68,7 @@ describe('end to end: API -> simulated upstream -> signed webhook', () => {
     type EventView = { sequence: number; deliveries: { status: string }[] };
     const events = await waitFor(
       async () => {
-        const res = await fetch(`${service.url}/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${apiKey}` } });
+        const res = await fetch(`${stack.service.url}/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
         const body = (await res.json()) as { data: EventView[] };
         return body.data.every((e) => e.deliveries.every((d) => d.status === 'delivered')) ? body : null;
       },

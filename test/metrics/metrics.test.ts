@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService, type Service } from '../../src/runtime/node/service.ts';
-import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
-import { nullLogger } from '../../src/core/logger.ts';
-import { BUILTIN_PROVIDERS } from '../../src/core/types.ts';
+import { startStack, type Stack } from '../helpers/stack.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -27,61 +21,38 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('GET /metrics after a lifecycle', () => {
-  let dir: string;
-  let sim: Simulator;
-  let service: Service;
+  let stack: Stack;
   let receiver: Receiver;
-  let apiKey = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pollhook-metrics-'));
-    sim = await startSimulator({ stepMs: 100 });
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: join(dir, 'p.db'),
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
-      POLLHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms',
-    };
-    for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
-    let banner = '';
-    service = await startService({ env, logger: nullLogger, announce: (t) => (banner = t) });
-    apiKey = /API key:\s+(\S+)/.exec(banner)![1]!;
-    const secret = /signing secret:\s+(\S+)/.exec(banner)![1]!;
+    stack = await startStack({ stepMs: 100, env: { POLLHOOK_RETRY_SCHEDULE: '50ms,50ms,50ms' } });
     // The first two requests fail, then everything is accepted.
-    receiver = await startReceiver({ secrets: [secret], respond: (_h, nth) => (nth < 2 ? 500 : 204) });
+    receiver = await startReceiver({ secrets: [stack.signingSecret], respond: (_h, nth) => (nth < 2 ? 500 : 204) });
   });
 
   afterAll(async () => {
     await receiver?.close();
-    await service?.close();
-    await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   const register = async (provider: string, externalId: string, apiKeyUpstream: string) => {
-    const res = await fetch(`${service.url}/v1/jobs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        provider,
-        externalId,
-        credentials: { apiKey: apiKeyUpstream },
-        callbackUrl: receiver.url,
-        pollIntervalSeconds: 0.25,
-        maxPollIntervalSeconds: 0.5,
-      }),
+    const { status, job } = await stack.createJob({
+      provider,
+      externalId,
+      credentials: { apiKey: apiKeyUpstream },
+      callbackUrl: receiver.url,
+      pollIntervalSeconds: 0.25,
+      maxPollIntervalSeconds: 0.5,
     });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { id: string }).id;
+    expect(status).toBe(201);
+    return (job as { id: string }).id;
   };
 
   it('counts polls, events, delivery outcomes, latencies and the gauges', async () => {
-    const done = sim.createJob({ provider: 'fotolabs', scenario: 'success' });
+    const done = stack.sim.createJob({ provider: 'fotolabs', scenario: 'success' });
     const jobId = await register('fotolabs', done.id, done.apiKey);
     // Stays tracked without events: an upstream may not know a new job for a while (>= 30 s).
-    const unknown = sim.createJob({ provider: 'topaz', scenario: 'not_found' });
+    const unknown = stack.sim.createJob({ provider: 'topaz', scenario: 'not_found' });
     await register('topaz', unknown.id, unknown.apiKey);
 
     await waitFor(
@@ -89,9 +60,9 @@ describe('GET /metrics after a lifecycle', () => {
       { message: 'the fotolabs job to be delivered' },
     );
     const unfinished = () =>
-      service.db.prepare<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending','failed')").get()!.n;
+      stack.service.db.prepare<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE status IN ('pending','failed')").get()!.n;
     await waitFor(() => unfinished() === 0, { message: 'every delivery to be committed' });
-    const res = await fetch(`${service.url}/metrics`);
+    const res = await fetch(`${stack.service.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
