@@ -1,0 +1,253 @@
+/**
+ * `npm run bench` (full, < 15 min on 2 cores) or `npm run bench -- --quick` (smoke, < 2 min).
+ * Runs the five measurements, each side in its own process, prints a table and writes
+ * bench/RESULTS.md. Targets are reported as met or MISSED; nothing is asserted.
+ */
+import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runTask, startServer } from './lib/child.ts';
+import { fmt, fmtBytes, fmtMs } from './lib/stats.ts';
+import { consoleTable, markdown, markdownTable, type Row, type Section } from './lib/report.ts';
+import type { DeliveryResult } from './tasks/deliveryThroughput.ts';
+import type { PollResult } from './tasks/pollThroughput.ts';
+import type { LatencyResult } from './tasks/latency.ts';
+import type { BuildResult, ProbeResult } from './tasks/scale.ts';
+import type { EfficiencyResult } from './tasks/efficiency.ts';
+import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wants = (name: string) => !only || only.includes(name);
+
+/** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
+const CONCURRENCY = 32;
+const SIZES = quick
+  ? { deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
+  : { deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+
+const rows: Row[] = [];
+const sections: Section[] = [];
+const started = Date.now();
+const log = (msg: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const best = <T extends { perSecond: number }>(list: T[]): T => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+
+let deliveryCapacity = 0;
+let pollCapacity = 0;
+
+if (wants('delivery')) {
+  log(`1. delivery throughput: ${SIZES.deliveries} events, concurrency ${CONCURRENCY}`);
+  const receiver = await startServer('bench/servers/receiver.ts');
+  const input = { count: SIZES.deliveries, concurrency: CONCURRENCY, receiverUrl: receiver.url };
+  // Warm the receiver's process up so the first measured side is not penalized.
+  await runTask('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'bare', count: 1_000 });
+  const bare: DeliveryResult[] = [];
+  const ours: DeliveryResult[] = [];
+  for (let r = 0; r < SIZES.rounds; r++) {
+    bare.push(await runTask<DeliveryResult>('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'bare' }));
+    ours.push(await runTask<DeliveryResult>('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'pollhook' }));
+  }
+  await receiver.close();
+  const b = best(bare);
+  const o = best(ours);
+  deliveryCapacity = o.perSecond;
+  const ratio = o.perSecond / b.perSecond;
+  log(`   pollhook ${fmt(o.perSecond)}/s, bare undici ${fmt(b.perSecond)}/s, ratio ${fmt(ratio)}`);
+  rows.push({ measurement: 'delivery throughput (deliveries/s)', figure: fmt(o.perSecond), baseline: `${fmt(b.perSecond)} (bare undici)`, target: `ratio ${fmt(ratio)} >= 0.5 (aim 0.7)`, met: ratio >= 0.5 });
+  sections.push({
+    title: '1. Delivery throughput',
+    lines: [
+      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, svix signature, POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. Best of ${SIZES.rounds} round(s) each.`,
+      '',
+      ...markdownTable(
+        ['side', 'round', 'deliveries/s', 'elapsed', 'checked after the run'],
+        [
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
+        ],
+      ),
+    ],
+  });
+}
+
+if (wants('poll')) {
+  log(`2. poll throughput: ${SIZES.polls} active jobs, concurrency ${CONCURRENCY}`);
+  const upstream = await startServer('bench/servers/upstream.ts');
+  const input = { count: SIZES.polls, concurrency: CONCURRENCY, upstreamUrl: upstream.url };
+  await runTask('bench/tasks/pollThroughput.ts', { ...input, mode: 'bare', count: 1_000 });
+  const bare: PollResult[] = [];
+  const ours: PollResult[] = [];
+  for (let r = 0; r < SIZES.rounds; r++) {
+    bare.push(await runTask<PollResult>('bench/tasks/pollThroughput.ts', { ...input, mode: 'bare' }));
+    ours.push(await runTask<PollResult>('bench/tasks/pollThroughput.ts', { ...input, mode: 'pollhook' }));
+  }
+  await upstream.close();
+  const b = best(bare);
+  const o = best(ours);
+  pollCapacity = o.perSecond;
+  const ratio = o.perSecond / b.perSecond;
+  log(`   pollhook ${fmt(o.perSecond)}/s, bare undici ${fmt(b.perSecond)}/s, ratio ${fmt(ratio)}`);
+  rows.push({ measurement: 'poll throughput (polls/s)', figure: fmt(o.perSecond), baseline: `${fmt(b.perSecond)} (bare undici)`, target: `ratio ${fmt(ratio)} >= 0.5`, met: ratio >= 0.5 });
+  sections.push({
+    title: '2. Poll throughput',
+    lines: [
+      `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs, ${CONCURRENCY} in flight. Best of ${SIZES.rounds} round(s) each.`,
+      '',
+      ...markdownTable(
+        ['side', 'round', 'polls/s', 'elapsed', 'checked after the run'],
+        [
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
+        ],
+      ),
+    ],
+  });
+}
+
+if (wants('latency')) {
+  // Run alone, without the throughput runs, it uses conservative capacities.
+  const input = {
+    pollCapacity: pollCapacity || 1_000,
+    deliveryCapacity: deliveryCapacity || 500,
+    concurrency: CONCURRENCY,
+    intervalMs: 1_000,
+    warmupMs: SIZES.latencyWarmupMs,
+    windowMs: SIZES.latencyWindowMs,
+  };
+  log(`3. latency at half capacity (${fmt(input.pollCapacity / 2)} polls/s target), ${SIZES.latencyWindowMs / 1000} s window`);
+  const r = await runTask<LatencyResult>('bench/tasks/latency.ts', input);
+  const share = r.committedToReceived.p99;
+  log(`   change->received p50 ${fmt(r.changeToReceived.p50)} ms p99 ${fmt(r.changeToReceived.p99)} ms; committed->received p99 ${fmt(share)} ms`);
+  rows.push({ measurement: 'latency: change -> received', figure: `p50 ${fmtMs(r.changeToReceived.p50)}, p99 ${fmtMs(r.changeToReceived.p99)}`, baseline: `poll interval ${fmtMs(input.intervalMs)}`, target: 'informational', met: null });
+  rows.push({ measurement: 'latency: event committed -> received', figure: `p50 ${fmtMs(r.committedToReceived.p50)}, p99 ${fmtMs(share)}`, baseline: '', target: 'p99 <= 50 ms', met: share <= 50 });
+  sections.push({
+    title: '3. Latency at half capacity',
+    lines: [
+      `The whole pipeline in one process, wired as the service wires it (scheduler and dispatcher loops; a committed event wakes the dispatcher). ${fmt(r.jobs, 0)} fotolabs jobs polled every ${fmtMs(input.intervalMs)} (their pollIntervalSeconds = maxPollIntervalSeconds = 1), about half the measured poll capacity; each job's upstream status flips every ${fmtMs(r.periodMs)} (\`processing\` <-> \`pending\`), so every flip is an event and a webhook, aiming at half the measured delivery capacity where the flip period allows (a period under 1.5 intervals could hide a flip between two polls). The upstream and the recording receiver each run in their own process. Figures over a ${SIZES.latencyWindowMs / 1000} s window after a ${SIZES.latencyWarmupMs / 1000} s warm-up.`,
+      '',
+      ...markdownTable(
+        ['figure', 'value'],
+        [
+          ['polls/s achieved', fmt(r.pollsPerSecond)],
+          ['webhooks/s achieved', fmt(r.webhooksPerSecond)],
+          ['changes measured', fmt(r.changes, 0)],
+          ['changes without a webhook at the end', fmt(r.undelivered, 0)],
+          ['upstream change -> webhook received (p50 / p99 / mean)', `${fmtMs(r.changeToReceived.p50)} / ${fmtMs(r.changeToReceived.p99)} / ${fmtMs(r.changeToReceived.mean)}`],
+          ['poll answered (observedAt) -> received (p50 / p99)', `${fmtMs(r.observedToReceived.p50)} / ${fmtMs(r.observedToReceived.p99)}`],
+          ['event committed (events.created_at) -> received (p50 / p99 / max)', `${fmtMs(r.committedToReceived.p50)} / ${fmtMs(r.committedToReceived.p99)} / ${fmtMs(r.committedToReceived.max)}`],
+        ],
+      ),
+      '',
+      'Change -> received is dominated by waiting for the next poll (uniform over the interval): that part is the schedule\'s, measured in virtual time below. events.created_at is the time the poll\'s outcome was decided, so the last figure is the delivery engine\'s share plus the wait for the commit of the scheduler\'s batch.',
+    ],
+  });
+}
+
+if (wants('scale')) {
+  const dir = mkdtempSync(join(tmpdir(), 'pollhook-bench-scale-'));
+  const results: Array<{ jobs: number; build: BuildResult; probe: ProbeResult }> = [];
+  try {
+    for (const jobs of SIZES.scale) {
+      log(`4. scale: ${fmt(jobs, 0)} jobs`);
+      const path = join(dir, `s${jobs}`, 'pollhook.db');
+      const build = await runTask<BuildResult>('bench/tasks/scale.ts', { mode: 'build', path, jobs, claims: SIZES.claims });
+      const probe = await runTask<ProbeResult>('bench/tasks/scale.ts', { mode: 'probe', path, claims: SIZES.claims });
+      results.push({ jobs, build, probe });
+      log(`   ${fmt(build.bytesPerJob, 0)} B/job, claim median ${fmt(probe.medianClaimMs)} ms, RSS ${fmtBytes(probe.rssBytes)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
+  const claimRatio = large.probe.medianClaimMs / small.probe.medianClaimMs;
+  const rssRatio = large.probe.rssBytes / small.probe.rssBytes;
+  const big = fmt(large.jobs, 0);
+  rows.push({ measurement: `scale: database bytes per job (${big})`, figure: `${fmt(large.build.bytesPerJob, 0)} B`, baseline: '', target: 'informational', met: null });
+  rows.push({ measurement: `scale: claim of 1,000 due jobs, ${big} vs 10,000`, figure: fmtMs(large.probe.medianClaimMs), baseline: fmtMs(small.probe.medianClaimMs), target: `ratio ${fmt(claimRatio)} <= 2`, met: claimRatio <= 2 });
+  rows.push({ measurement: `scale: RSS, ${big} vs 10,000 jobs`, figure: fmtBytes(large.probe.rssBytes), baseline: fmtBytes(small.probe.rssBytes), target: `ratio ${fmt(rssRatio)} <= 1.5`, met: rssRatio <= 1.5 });
+  sections.push({
+    title: '4. Scale',
+    lines: [
+      `Active jobs bulk-inserted through the store's Database port (prepared statements, 50,000 rows per transaction), rows as the API and scheduler write them (sealed credentials, callback URL, metadata). ${SIZES.claims + 1} batches of 1,000 jobs, scattered over the table, are due; the rest are due within the next two hours. A fresh process then opens the database and runs ${SIZES.claims + 1} scheduler claims (claimDueJobs, 1,000 jobs each, each on rows no earlier claim touched); the first warms up and is not counted, the figure is the median of the rest. RSS is that process's after the claims, so each size is measured in its own process.`,
+      '',
+      ...markdownTable(
+        ['jobs', 'insert rate', 'database', 'bytes/job', 'claim median', 'claims (ms)', 'RSS'],
+        results.map((r) => [
+          fmt(r.jobs, 0),
+          `${fmt((r.jobs / r.build.insertMs) * 1000)} jobs/s`,
+          fmtBytes(r.build.bytes),
+          fmt(r.build.bytesPerJob, 0),
+          fmtMs(r.probe.medianClaimMs),
+          r.probe.claimMs.map((m) => fmt(m, 0)).join(', '),
+          fmtBytes(r.probe.rssBytes),
+        ]),
+      ),
+    ],
+  });
+}
+
+if (wants('efficiency')) {
+  log('5. upstream efficiency in virtual time');
+  const r = await runTask<EfficiencyResult>('bench/tasks/efficiency.ts', { warmupJobs: SIZES.warmupJobs, jobs: SIZES.jobs, batchHorizonMs: SIZES.batchHorizonMs });
+  for (const p of r.profiles) {
+    rows.push({
+      measurement: `efficiency: ${p.provider} requests/job vs fixed poller at equal mean delay`,
+      figure: `${fmt(p.pollhook.requestsPerJob)} req, ${fmtMs(p.pollhook.meanDelayMs)} mean`,
+      baseline: `${fmt(p.fixedAtSameDelay)} req`,
+      target: `ratio ${fmt(p.ratio)} <= 0.5`,
+      met: p.ratio <= 0.5,
+    });
+  }
+  const topaz = r.profiles.find((p) => p.provider === 'topaz')!;
+  rows.push({ measurement: 'efficiency: topaz with ETA', figure: `${fmt(topaz.pollhook.requestsPerJob)} req/job, ${fmtMs(topaz.pollhook.meanDelayMs)} mean`, baseline: '', target: '<= 3 req/job and mean <= 1 s', met: topaz.pollhook.requestsPerJob <= 3 && topaz.pollhook.meanDelayMs <= 1_000 });
+  const asBuilt = r.batch.find((b) => b.order === 'oldest-first')!;
+  rows.push({ measurement: 'efficiency: topaz batch, 1,000 concurrent jobs on one key', figure: `${fmt(asBuilt.batchedRequests, 0)} req`, baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job`, target: `${fmt(asBuilt.ratio * 100, 1)}% <= 2%`, met: asBuilt.ratio <= 0.02 });
+  sections.push({
+    title: '5. Upstream efficiency (virtual time)',
+    lines: [
+      `Each profile's jobs run through the real policies from src/core, as the scheduler calls them: planNextPoll (with the provider's floor and ceiling from the registry and its documented typical duration), the duration model learned per tenant and provider (after a warm-up of ${SIZES.warmupJobs} jobs, learning each job's duration as the time its terminal status was seen, as the product does), and planAfterFailure for the ${ERROR_RATE * 100}% of requests that fail transiently. pollhook polls a job when it is registered. Fixed-interval pollers see the same ${fmt(SIZES.jobs, 0)} jobs and the same error rate. Detection delay is measured for every status change after registration (change -> the poll that saw it). "Fixed at same delay" interpolates the fixed pollers' frontier (log-log) at pollhook's mean delay.`,
+      '',
+      ...markdownTable(
+        ['profile', 'floor-ceiling', 'pollhook req/job', 'mean delay', 'p95 delay', 'fixed at same delay', 'ratio'],
+        r.profiles.map((p) => [p.label, `${fmtMs(p.floorMs)}-${fmtMs(p.ceilingMs)}`, fmt(p.pollhook.requestsPerJob), fmtMs(p.pollhook.meanDelayMs), fmtMs(p.pollhook.p95DelayMs), fmt(p.fixedAtSameDelay), fmt(p.ratio)]),
+      ),
+      '',
+      'The fixed pollers\' frontier (requests per job / mean delay / p95 delay), with pollhook\'s point:',
+      '',
+      ...markdownTable(
+        ['profile', ...FIXED_INTERVALS_S.map((s) => `every ${s} s`), 'pollhook'],
+        r.profiles.map((p) => [
+          p.provider,
+          ...p.fixed.map((f) => `${fmt(f.requestsPerJob)} / ${fmtMs(f.meanDelayMs)} / ${fmtMs(f.p95DelayMs)}`),
+          `**${fmt(p.pollhook.requestsPerJob)} / ${fmtMs(p.pollhook.meanDelayMs)} / ${fmtMs(p.pollhook.p95DelayMs)}**`,
+        ]),
+      ),
+      '',
+      `Topaz batch polling: about 1,000 jobs running at once on one API key (Poisson arrivals, 10-120 s, ETA hints), ${SIZES.batchHorizonMs / 60_000} virtual minutes. The scheduler merges the jobs of one key that are due in the same claim into one list walk (pages of 100, at most min(10, n/2+1) pages, stopping once every wanted job was seen) and polls the ones the walk did not reach one by one. The list is modelled as the simulator serves it (oldest first, finished jobs included: it holds every status up to 7 days old); newest-first is shown for comparison.`,
+      '',
+      ...markdownTable(
+        ['list order', 'per-job requests', 'with batch walks', 'ratio', 'mean jobs per claim'],
+        r.batch.map((b) => [b.order, fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 1)}%`, fmt(b.meanGroup)]),
+      ),
+    ],
+  });
+}
+
+const durationS = (Date.now() - started) / 1000;
+const cpu = cpus();
+const meta = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  cores: cpu.length,
+  cpu: cpu[0]?.model.trim() ?? 'unknown CPU',
+  node: process.version,
+  mode: quick ? 'quick' : 'full',
+  durationS,
+};
+console.log(`\n${consoleTable(rows)}\n`);
+if (!only) {
+  writeFileSync(join(ROOT, 'bench/RESULTS.md'), markdown(meta, rows, sections));
+  log('wrote bench/RESULTS.md');
+} else {
+  log('partial run (--only): bench/RESULTS.md left as it was');
+}

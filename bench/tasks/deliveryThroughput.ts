@@ -1,0 +1,97 @@
+/**
+ * Measurement 1, one side per process run: `mode: 'pollhook'` times the dispatcher delivering
+ * `count` queued events to the receiver (signed, attempts recorded, committed); `mode: 'bare'`
+ * times bare undici POSTing the same bodies at the same concurrency.
+ */
+import { taskMain } from '../lib/child.ts';
+import { runBare } from '../lib/bareUndici.ts';
+import { RETRY_SCHEDULE } from '../lib/settings.ts';
+import { benchTenant, deliveryBodies, openBenchDb, seedDeliveries } from '../lib/seed.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { mathRandom } from '../../src/core/random.ts';
+import { nullLogger } from '../../src/core/logger.ts';
+import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
+import { startLoop } from '../../src/runtime/node/loop.ts';
+import { createDispatcher } from '../../src/delivery/index.ts';
+import { parseDurations } from '../../src/config.ts';
+import { rmSync } from 'node:fs';
+
+export interface DeliveryInput {
+  mode: 'pollhook' | 'bare';
+  count: number;
+  concurrency: number;
+  receiverUrl: string;
+  /** Extra dispatcher options, for experiments (the benchmark itself runs the defaults). */
+  dispatcherOptions?: Record<string, number>;
+}
+
+export interface DeliveryResult {
+  mode: DeliveryInput['mode'];
+  count: number;
+  elapsedMs: number;
+  perSecond: number;
+  /** pollhook only: rows checked after the run. */
+  delivered?: number;
+  attempts?: number;
+  seedMs?: number;
+}
+
+async function bare(input: DeliveryInput): Promise<DeliveryResult> {
+  const bodies = deliveryBodies(input.count, Date.now());
+  const url = `${input.receiverUrl}/hook`;
+  const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
+    url,
+    method: 'POST',
+    body: bodies[i],
+    headers: { 'content-type': 'application/json' },
+  }));
+  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000 };
+}
+
+async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
+  const now = Date.now();
+  const b = openBenchDb(now);
+  const { tenantId } = benchTenant(b, now);
+  const seedStart = performance.now();
+  seedDeliveries(b.db, { tenantId, count: input.count, url: `${input.receiverUrl}/hook`, now });
+  const seedMs = performance.now() - seedStart;
+
+  const http = createNodeHttpClient({ ssrf: { allowPrivate: true, allowHttp: true }, connectionsPerOrigin: input.concurrency });
+  let done = 0;
+  let finish: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => (finish = resolve));
+  const dispatcher = createDispatcher({
+    db: b.db,
+    clock: systemClock,
+    random: mathRandom,
+    http,
+    secretBox: b.box,
+    logger: nullLogger,
+    workerId: 'bench',
+    options: {
+      retryScheduleMs: parseDurations(RETRY_SCHEDULE),
+      timeoutMs: 15_000,
+      userAgent: 'pollhook/bench',
+      maxPerOrigin: input.concurrency,
+      ...input.dispatcherOptions,
+    },
+    onOutcome: () => {
+      if (++done === input.count) finish();
+    },
+  });
+  const started = performance.now();
+  const loop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: () => Date.now() });
+  await allDone;
+  const elapsedMs = performance.now() - started;
+  await loop.stop();
+  await dispatcher.stop(5_000);
+  await http.close();
+  const count = (sql: string) => b.db.prepare<{ n: number }>(sql).get()!.n;
+  const delivered = count(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'delivered'`);
+  const attempts = count('SELECT COUNT(*) AS n FROM delivery_attempts');
+  b.db.close();
+  rmSync(b.dir, { recursive: true, force: true });
+  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, delivered, attempts, seedMs };
+}
+
+await taskMain<DeliveryInput, DeliveryResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));

@@ -1,0 +1,97 @@
+/**
+ * Measurement 2, one side per process run: `mode: 'pollhook'` times the scheduler polling
+ * `count` active fotolabs jobs once each against an upstream that answers "unchanged"
+ * (claimed, polled, decided, recorded); `mode: 'bare'` times bare undici GETs of the same URLs.
+ * The scheduler's per-origin cap (and its total) equals the bare concurrency.
+ */
+import { rmSync } from 'node:fs';
+import { taskMain } from '../lib/child.ts';
+import { runBare } from '../lib/bareUndici.ts';
+import { UNLIMITED_BUDGET } from '../lib/settings.ts';
+import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { mathRandom } from '../../src/core/random.ts';
+import { nullLogger } from '../../src/core/logger.ts';
+import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
+import { startLoop } from '../../src/runtime/node/loop.ts';
+import { createProviderRegistry } from '../../src/providers/registry.ts';
+import { createScheduler } from '../../src/scheduler/index.ts';
+
+export interface PollInput {
+  mode: 'pollhook' | 'bare';
+  count: number;
+  concurrency: number;
+  upstreamUrl: string;
+}
+
+export interface PollResult {
+  mode: PollInput['mode'];
+  count: number;
+  elapsedMs: number;
+  perSecond: number;
+  /** pollhook only: polls recorded in the database. */
+  recorded?: number;
+}
+
+const externalId = (i: number) => `img-${i}`;
+
+async function bare(input: PollInput): Promise<PollResult> {
+  const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
+    url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
+    method: 'GET',
+    headers: { accept: 'application/json', authorization: 'Bearer fl_bench' },
+  }));
+  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000 };
+}
+
+async function pollhook(input: PollInput): Promise<PollResult> {
+  const now = Date.now();
+  const b = openBenchDb(now);
+  const { tenantId } = benchTenant(b, now);
+  seedActiveJobs(b.db, {
+    tenantId,
+    count: input.count,
+    provider: 'fotolabs',
+    credentialsEnc: b.box.sealJson({ apiKey: 'fl_bench' }),
+    callbackUrl: 'https://receiver.example/hook',
+    now,
+    externalId,
+    nextPollAt: () => now,
+  });
+  const http = createNodeHttpClient({
+    ssrf: { allowPrivate: false, allowHttp: false },
+    trustedOrigins: [input.upstreamUrl],
+    connectionsPerOrigin: input.concurrency,
+    userAgent: 'pollhook/bench',
+  });
+  let polls = 0;
+  let finish: () => void = () => {};
+  const allPolled = new Promise<void>((resolve) => (finish = resolve));
+  const scheduler = createScheduler({
+    db: b.db,
+    clock: systemClock,
+    random: mathRandom,
+    http,
+    providers: createProviderRegistry({ fotolabs: input.upstreamUrl }),
+    secretBox: b.box,
+    logger: nullLogger,
+    workerId: 'bench',
+    options: { maxInFlight: input.concurrency, maxPerOrigin: input.concurrency, rateBudget: UNLIMITED_BUDGET },
+    onPoll: () => {
+      if (++polls === input.count) finish();
+    },
+  });
+  const started = performance.now();
+  const loop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: () => Date.now() });
+  await allPolled;
+  await loop.stop();
+  await scheduler.idle();
+  const elapsedMs = performance.now() - started;
+  await http.close();
+  const recorded = b.db.prepare<{ n: number }>('SELECT SUM(poll_count) - COUNT(*) AS n FROM jobs').get()!.n;
+  b.db.close();
+  rmSync(b.dir, { recursive: true, force: true });
+  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, recorded };
+}
+
+await taskMain<PollInput, PollResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));
