@@ -139,6 +139,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (fault.kind === 'server_error') return sendJson(res, upstream.error('server_error', requestId, id));
       return sendMalformed(res, job.faultsServed);
     }
+    // A poller that gave up (timed out, crashed) before we answered never saw this status:
+    // counting it as served would end the phase unseen and break `expected`.
+    if (res.destroyed || res.socket?.destroyed) return;
     return sendJson(res, upstream.render(renderContext(job, requestId)), headers);
   };
 
