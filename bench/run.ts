@@ -202,7 +202,7 @@ if (wants('efficiency')) {
   const topaz = r.profiles.find((p) => p.provider === 'topaz')!;
   rows.push({ measurement: 'efficiency: topaz with ETA', figure: `${fmt(topaz.pollhook.requestsPerJob)} req/job, ${fmtMs(topaz.pollhook.meanDelayMs)} mean`, baseline: '', target: '<= 3 req/job and mean <= 1 s', met: topaz.pollhook.requestsPerJob <= 3 && topaz.pollhook.meanDelayMs <= 1_000 });
   const asBuilt = r.batch.find((b) => b.order === 'oldest-first')!;
-  rows.push({ measurement: 'efficiency: topaz batch, 1,000 concurrent jobs on one key', figure: `${fmt(asBuilt.batchedRequests, 0)} req`, baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job`, target: `${fmt(asBuilt.ratio * 100, 1)}% <= 2%`, met: asBuilt.ratio <= 0.02 });
+  rows.push({ measurement: 'efficiency: topaz batch, 1,000 concurrent jobs on one key', figure: `${fmt(asBuilt.batchedRequests, 0)} req`, baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job`, target: `${fmt(asBuilt.ratio * 100, 2)}% <= 2%`, met: asBuilt.ratio <= 0.02 });
   sections.push({
     title: '5. Upstream efficiency (virtual time)',
     lines: [
@@ -224,11 +224,11 @@ if (wants('efficiency')) {
         ]),
       ),
       '',
-      `Topaz batch polling: about 1,000 jobs running at once on one API key (Poisson arrivals, 10-120 s, ETA hints), ${SIZES.batchHorizonMs / 60_000} virtual minutes. The scheduler merges the jobs of one key that are due in the same claim into one list walk (pages of 100, at most min(10, n/2+1) pages, stopping once every wanted job was seen) and polls the ones the walk did not reach one by one. The list is modelled as the simulator serves it (oldest first, finished jobs included: it holds every status up to 7 days old); newest-first is shown for comparison.`,
+      `Topaz batch polling: about 1,000 jobs running at once on one API key (Poisson arrivals, 10-120 s, ETA hints), ${SIZES.batchHorizonMs / 60_000} virtual minutes. Per job: every job polled on its own by the same policy. Batched, as the scheduler does it (src/scheduler/batchWalk.ts): one walk of the key's status list updates every running job of the key it sees; the key is walked at most once per (pages read x floor), within [floor, ceiling]; due jobs are handed back until then; a walk starts at the first page that held a running job last time. The list is modelled as the simulator serves it (oldest first, finished jobs included: it holds every status up to 7 days old, offset cursors); newest-first is shown for comparison. Delay: a status change to the poll or walk that saw it.`,
       '',
       ...markdownTable(
-        ['list order', 'per-job requests', 'with batch walks', 'ratio', 'mean jobs per claim'],
-        r.batch.map((b) => [b.order, fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 1)}%`, fmt(b.meanGroup)]),
+        ['list order', 'per-job requests', 'with batch walks', 'ratio', 'walks', 'pages per walk', 'mean delay per job', 'mean delay batched'],
+        r.batch.map((b) => [b.order, fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 2)}%`, fmt(b.walks, 0), fmt(b.meanPagesPerWalk), fmtMs(b.perJobMeanDelayMs), fmtMs(b.batchedMeanDelayMs)]),
       ),
     ],
   });

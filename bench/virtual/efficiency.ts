@@ -8,6 +8,10 @@ import { PROVIDERS } from '../../src/providers/registry.ts';
 import { mean, percentile } from '../lib/stats.ts';
 import { runFixed, runPollhook, type PollRun } from './pollers.ts';
 import type { Profile, SimJob } from './profiles.ts';
+import type { JobState } from '../../src/core/types.ts';
+
+const stateOf = (states: Partial<Record<JobState, readonly string[]>>, status: string): JobState | null =>
+  (Object.keys(states) as JobState[]).find((s) => states[s]!.includes(status)) ?? null;
 
 export const FIXED_INTERVALS_S = [2, 5, 10, 15, 30, 60];
 /** Share of upstream requests that fail transiently, for both pollers. */
@@ -75,6 +79,7 @@ export function measureProfile(profile: Profile, opts: { warmupJobs: number; job
     typical: provider.defaults.typicalDurationMs,
     random,
     errorRate: ERROR_RATE,
+    stateOf: (status: string) => stateOf(provider.states, status),
   };
   const learned = warmUp(profile, opts.warmupJobs, random, base);
   const jobs: SimJob[] = Array.from({ length: opts.jobs }, () => profile.sample(random));

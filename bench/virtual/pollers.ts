@@ -5,6 +5,7 @@
  */
 import type { Random } from '../../src/core/random.ts';
 import type { DurationModel } from '../../src/core/durationModel.ts';
+import type { JobState } from '../../src/core/types.ts';
 import { planNextPoll } from '../../src/core/schedulePolicy.ts';
 import { NO_FAILURES, planAfterFailure, type FailureCounters } from '../../src/core/upstreamErrorPolicy.ts';
 import { endOf, statusAt, type SimJob } from './profiles.ts';
@@ -25,10 +26,14 @@ export interface PolicyContext {
   random: Random;
   /** Share of polls that fail transiently (5xx, timeouts). */
   errorRate: number;
+  /** The provider's mapping of an upstream status to a normalized state. */
+  stateOf?: (upstreamStatus: string) => JobState | null;
 }
 
 /** Runs one job; `next(t, answer)` returns the next poll time. */
-function drive(job: SimJob, ctx: PolicyContext, next: (t: number, answer: { ok: true; changed: boolean } | { ok: false }) => number): PollRun {
+type Answer = { ok: true; changed: boolean; status: string } | { ok: false };
+
+function drive(job: SimJob, ctx: PolicyContext, next: (t: number, answer: Answer) => number): PollRun {
   const end = endOf(job);
   const delays: number[] = [];
   let pending = 0; // index of the first change not yet seen
@@ -46,7 +51,7 @@ function drive(job: SimJob, ctx: PolicyContext, next: (t: number, answer: { ok: 
     const changed = status !== last;
     last = status;
     if (t >= end) return { requests, delays, detectedEnd: t };
-    t = next(t, { ok: true, changed });
+    t = next(t, { ok: true, changed, status });
   }
   throw new Error('virtual poller did not finish');
 }
@@ -69,9 +74,12 @@ export function runPollhook(job: SimJob, ctx: PolicyContext): PollRun {
       return t + plan.delayMs;
     }
     counters = NO_FAILURES;
+    // The policy sees wall-clock times, as the product does (an ETA in whole seconds is only
+    // whole on that clock).
+    const origin = job.registeredAt ?? 0;
     const plan = planNextPoll({
-      now: t,
-      createdAt: 0,
+      now: origin + t,
+      createdAt: origin,
       floorMs: ctx.floorMs,
       ceilingMs: ctx.ceilingMs,
       currentIntervalMs: interval,
@@ -81,6 +89,9 @@ export function runPollhook(job: SimJob, ctx: PolicyContext): PollRun {
       learned: ctx.learned,
       deadlineAt: null,
       random: ctx.random,
+      state: ctx.stateOf?.(answer.status) ?? null,
+      // The registry's defaults, as for a job registered without its own bounds.
+      ceilingFromJob: false,
     });
     interval = plan.intervalMs;
     return t + plan.delayMs;

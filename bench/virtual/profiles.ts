@@ -15,8 +15,10 @@ export interface SimJob {
   /** Status at registration, then each change; the last one is terminal. */
   initial: string;
   changes: Change[];
-  /** The upstream's ETA as it reports it at time t (epoch-like ms), or null. */
+  /** The upstream's ETA as it reports it at time t, or null (same clock as `registeredAt`). */
   etaAt(t: number): number | null;
+  /** Wall-clock time of registration (changes' `at` and `t` count from it). Default 0. */
+  registeredAt?: number;
 }
 
 export interface Profile {
@@ -51,8 +53,8 @@ export const PROFILES: Profile[] = [
       // Topaz reports `eta` in whole unix seconds (the product reads seconds * 1000); registration
       // falls anywhere within a second.
       const registeredAt = Math.floor(random() * 1000);
-      const eta = Math.floor((registeredAt + end) / 1000) * 1000 - registeredAt;
-      return { initial: 'Processing', changes: [{ at: end, status: 'Completed' }], etaAt: (t) => (t < end ? eta : null) };
+      const eta = Math.floor((registeredAt + end) / 1000) * 1000;
+      return { initial: 'Processing', changes: [{ at: end, status: 'Completed' }], etaAt: (t) => (t < end ? eta : null), registeredAt };
     },
   },
   { provider: 'magichour', label: 'magichour: uniform 20-90 s', sample: single('rendering', 'complete', (r) => uniform(r, 20_000, 90_000)) },

@@ -14,31 +14,44 @@
  *
  * What it uses, in order of precedence:
  * 1. An upstream ETA in the future: poll just after it (no jitter: ETAs already differ per job,
- *    and jitter would only add detection delay). A recently passed ETA: poll at the floor.
+ *    and jitter would only add detection delay). An ETA in whole seconds (topaz sends unix
+ *    seconds) may be up to a second early, so the poll goes after the end of that second. With
+ *    the provider's default ceiling an ETA up to ETA_HORIZON_MS away is trusted as is; a job's
+ *    own maxPollIntervalSeconds always bounds it. A recently passed ETA: poll at the floor.
  * 2. A duration distribution (learned with >= MIN_LEARNED_SAMPLES finished jobs, else the
- *    provider's documented typical duration): the next poll is where a fraction STEP_QUANTILE
- *    of the jobs still running at this age will have finished. Where completions are dense this
- *    is the floor; before the window it is a jump into the window; after the window (the job is
- *    overdue) the distribution is silent and rule 3 applies.
+ *    provider's documented typical duration): the step s is the one where
+ *    s * P(finished within s | running now) = STEP_COST * floor. This spaces polls by
+ *    1/sqrt(hazard), which minimises requests for a given mean detection delay: long jumps where
+ *    few jobs finish (before the window, early in a wide one), the floor where most do. After the
+ *    window (the job is overdue) the distribution is silent and rule 3 applies.
+ *    A job not started yet (`pending`) can start at any moment, and that change counts as much
+ *    as the end: its step is also bounded by the growth of rule 3.
  * 3. Geometric growth: while nothing changes the interval grows by GROWTH from the floor to the
  *    ceiling; a change resets it to the floor.
  * Every delay stays within [floor, ceiling] and never goes past the job's deadline. Jitter of
  * +-JITTER spreads jobs registered together, never below the floor.
  */
 import type { Random } from './random.ts';
+import type { JobState } from './types.ts';
 import {
   MIN_LEARNED_SAMPLES,
   conditionalQuantile,
+  massAbove,
   modelFromTypical,
   type DurationModel,
 } from './durationModel.ts';
 
 export const GROWTH = 1.5;
 export const JITTER = 0.1;
-/** Probability mass of the remaining completions each distribution-guided step covers. */
-export const STEP_QUANTILE = 0.1;
+/**
+ * The delay/requests trade-off of distribution-guided steps, in floors: a step is as long as
+ * STEP_COST floors divided by the chance the job finishes within it.
+ */
+export const STEP_COST = 0.1;
 /** Polling this long after an ETA catches an upstream that flips exactly at it. */
-export const ETA_GRACE_MS = 250;
+export const ETA_GRACE_MS = 100;
+/** An ETA with the provider's default ceiling is trusted up to this far away. */
+export const ETA_HORIZON_MS = 5 * 60_000;
 
 export interface PlanInput {
   now: number;
@@ -55,6 +68,13 @@ export interface PlanInput {
   learned: DurationModel | null;
   deadlineAt?: number | null;
   random: Random;
+  /** The job's normalized state after this poll; `pending` jobs may start at any moment. */
+  state?: JobState | null;
+  /**
+   * The ceiling is the job's own maxPollIntervalSeconds (binds ETAs too). False when it is the
+   * provider's default, which an upstream ETA may exceed up to ETA_HORIZON_MS. Default true.
+   */
+  ceilingFromJob?: boolean;
 }
 
 export type PlanReason = 'eta' | 'eta_passed' | 'distribution' | 'interval';
@@ -86,20 +106,55 @@ export function planNextPoll(input: PlanInput): PollPlan {
 function choose(input: PlanInput, floor: number, ceiling: number, interval: number): PollPlan {
   const { now, etaAt } = input;
   if (etaAt != null && etaAt + ceiling >= now) {
-    if (etaAt > now) return { delayMs: clamp(etaAt - now + ETA_GRACE_MS, floor, ceiling), intervalMs: interval, reason: 'eta' };
+    const pollAt = etaPollTime(etaAt);
+    if (pollAt > now) {
+      const etaCeiling = input.ceilingFromJob === false ? Math.max(ceiling, ETA_HORIZON_MS) : ceiling;
+      return { delayMs: clamp(pollAt - now, floor, etaCeiling), intervalMs: interval, reason: 'eta' };
+    }
     return { delayMs: floor, intervalMs: interval, reason: 'eta_passed' };
   }
   const model = pickModel(input);
   if (model) {
     const age = Math.max(0, now - input.createdAt);
-    const target = conditionalQuantile(model, age, STEP_QUANTILE);
-    if (target != null) {
-      const step = clamp(target - age, floor, ceiling);
+    const step = distributionStep(model, age, floor, ceiling);
+    if (step != null) {
+      // A pending job's start is a change too, and nothing predicts it: growth bounds the step.
+      const bounded = input.state === 'pending' ? Math.min(step, interval) : step;
       // Growth after the window restarts from the spacing used inside it, not from a stale value.
-      return { delayMs: jitter(step, floor, ceiling, input.random), intervalMs: step, reason: 'distribution' };
+      return { delayMs: jitter(bounded, floor, ceiling, input.random), intervalMs: bounded, reason: 'distribution' };
     }
   }
   return { delayMs: jitter(interval, floor, ceiling, input.random), intervalMs: interval, reason: 'interval' };
+}
+
+/**
+ * An ETA in whole seconds means "some time in that second": poll after the second ends. One with
+ * a millisecond part is taken as exact.
+ */
+export function etaPollTime(etaAt: number): number {
+  return etaAt + (etaAt % 1000 === 0 ? 1000 : 0) + ETA_GRACE_MS;
+}
+
+/**
+ * The step s in [floor, ceiling] with s * P(T <= age + s | T > age) = STEP_COST * floor, or null
+ * when the model has (almost) nothing left beyond `age`.
+ */
+export function distributionStep(model: DurationModel, age: number, floor: number, ceiling: number): number | null {
+  if (conditionalQuantile(model, age, 0) == null) return null;
+  const remaining = massAbove(model, age);
+  const cost = (s: number): number => (s * (remaining - massAbove(model, age + s))) / remaining;
+  const budget = STEP_COST * floor;
+  if (cost(floor) >= budget) return floor;
+  if (cost(ceiling) <= budget) return ceiling;
+  let lo = floor;
+  let hi = ceiling;
+  // cost() is increasing in s; 30 halvings of a <= 1 day range land within a millisecond.
+  for (let i = 0; i < 30 && hi - lo > 1; i++) {
+    const mid = (lo + hi) / 2;
+    if (cost(mid) < budget) lo = mid;
+    else hi = mid;
+  }
+  return Math.round(hi);
 }
 
 export function pickModel(input: Pick<PlanInput, 'learned' | 'typicalDuration'>): DurationModel | null {

@@ -4,12 +4,10 @@
  */
 import { HttpError, type HttpClient, type HttpResponse } from '../net/httpClient.ts';
 import type { PollOutcome, Validators } from '../core/types.ts';
-import type { PollTarget, Provider, ProviderCredentials, ProviderRequest } from './types.ts';
+import type { BatchPolling, PollTarget, Provider, ProviderCredentials, ProviderRequest } from './types.ts';
 import { failure, type FailureOutcome } from './common.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-/** A safety cap on a batch list walk, so a misbehaving cursor cannot loop forever. */
-export const MAX_BATCH_PAGES = 50;
 
 export interface PollOptions {
   timeoutMs: number;
@@ -52,49 +50,32 @@ export async function pollOnce(
   return validators ? { ...outcome, validators } : outcome;
 }
 
-export interface BatchWalk {
-  outcomes: Map<string, PollOutcome>;
-  requests: number;
-  failure: FailureOutcome | null;
-}
+export type ListPage = ReturnType<BatchPolling['parsePage']>;
 
 /**
- * Walks a provider's status list until every wanted id is found or the list ends. Ids not found
- * have no outcome: the caller polls them one by one (they may be older than the list keeps).
+ * One page of a provider's status list (topaz `GET /status?paginated=true`). Never throws.
+ * The scheduler decides which pages to walk and what to do with what it sees.
  */
-export async function walkBatch(
+export async function fetchListPage(
   http: HttpClient,
   provider: Provider,
   credentials: ProviderCredentials,
   baseUrl: string,
-  wanted: ReadonlySet<string>,
-  opts: PollOptions & { maxPages?: number },
-): Promise<BatchWalk> {
-  const outcomes = new Map<string, PollOutcome>();
+  cursor: string | null,
+  opts: PollOptions,
+): Promise<ListPage> {
   const batch = provider.batch;
   if (!batch) throw new Error(`${provider.name} has no batch polling`);
-  let cursor: string | null = null;
-  let requests = 0;
-  const maxPages = opts.maxPages ?? MAX_BATCH_PAGES;
-  while (requests < maxPages && outcomes.size < wanted.size) {
-    const sent = await send(http, batch.buildPageRequest(credentials, baseUrl, cursor), opts);
-    requests++;
-    if (!sent.ok) return { outcomes, requests, failure: sent.outcome };
-    if (sent.res.truncated) {
-      return { outcomes, requests, failure: failure({ kind: 'malformed', status: sent.res.status, message: `list page exceeds ${maxBytes(opts)} bytes` }) };
-    }
-    let page: ReturnType<typeof batch.parsePage>;
-    try {
-      page = batch.parsePage(sent.res, opts.now);
-    } catch (err) {
-      page = { kind: 'failure', outcome: failure({ kind: 'malformed', status: sent.res.status, message: (err as Error).message }) };
-    }
-    if (page.kind === 'failure') return { outcomes, requests, failure: page.outcome };
-    for (const item of page.items) if (wanted.has(item.externalId)) outcomes.set(item.externalId, item.outcome);
-    if (!page.nextCursor || page.nextCursor === cursor) break;
-    cursor = page.nextCursor;
+  const sent = await send(http, batch.buildPageRequest(credentials, baseUrl, cursor), opts);
+  if (!sent.ok) return { kind: 'failure', outcome: sent.outcome };
+  if (sent.res.truncated) {
+    return { kind: 'failure', outcome: failure({ kind: 'malformed', status: sent.res.status, message: `list page exceeds ${maxBytes(opts)} bytes` }) };
   }
-  return { outcomes, requests, failure: null };
+  try {
+    return batch.parsePage(sent.res, opts.now);
+  } catch (err) {
+    return { kind: 'failure', outcome: failure({ kind: 'malformed', status: sent.res.status, message: (err as Error).message }) };
+  }
 }
 
 const maxBytes = (opts: PollOptions): number => opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

@@ -174,6 +174,8 @@ function schedule(ctx: DecideContext, u: JobUpdate, changed: boolean, etaAt: num
     learned: ctx.learned,
     deadlineAt: row.deadline_at,
     random: ctx.random,
+    state: asState(u.state),
+    ceilingFromJob: row.max_poll_interval_ms != null,
   });
   u.currentIntervalMs = plan.intervalMs;
   u.nextPollAt = now + plan.delayMs;

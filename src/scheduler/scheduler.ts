@@ -5,10 +5,13 @@
  *  2. ends jobs past their deadline without polling, hands back jobs whose credential is over
  *     its rate budget or whose origin is at its cap, and polls the rest concurrently (topaz jobs
  *     sharing a credential with one list walk);
- *  3. records the outcomes, many per transaction, each only while its lease still holds.
- * A step waits for its polls up to `stepWaitMs`; slower ones finish in the background (holding
- * their slots and leases) and are recorded when they answer, so a slow upstream never holds up
- * the next claim. idle() waits for everything in flight (shutdown, tests).
+ *  3. records the outcomes as they arrive: those answered within a few milliseconds of each
+ *     other share one transaction, each written only while its lease still holds.
+ * A step waits for its polls up to `stepWaitMs`, or, when the claim was full (more is due),
+ * only until half of the slots have finished, so polls keep flowing while slots free up.
+ * Slower polls finish in the background (holding their slots and leases) and are recorded when
+ * they answer, so a slow upstream never holds up the next claim. idle() waits for everything in
+ * flight (shutdown, tests).
  */
 import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
@@ -22,17 +25,19 @@ import type { Database } from '../store/port.ts';
 import type { JobRow } from '../store/rows.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import { claimDueJobs } from '../store/queries/claimDueJobs.ts';
+import { claimDueJobs, type ClaimInput } from '../store/queries/claimDueJobs.ts';
 import { nextDueAt } from '../store/queries/nextDueJob.ts';
 import { releaseJobs, type Release } from '../store/queries/releaseJobs.ts';
-import { recordPollOutcomes, type JobUpdate } from '../store/queries/recordPollOutcomes.ts';
+import { recordPollOutcomes, type JobUpdate, type RecordReport } from '../store/queries/recordPollOutcomes.ts';
 import { loadDurationModel } from '../store/queries/durationStats.ts';
 import { tenantWantsProgress } from '../store/queries/progressSubscribers.ts';
-import { InFlight } from './concurrency.ts';
+import { InFlight, waitAtMost } from './concurrency.ts';
 import { LruCache } from './lruCache.ts';
+import { cachingSecretBox } from './secretCache.ts';
 import { resolveTarget, type ResolvedTarget } from './pollTarget.ts';
 import { decideEnd, decideOutcome, deadlineError, type DecideContext } from './decideUpdate.ts';
 import { pollUnits, type PollUnit } from './pollUnits.ts';
+import { KeyWalks } from './batchWalk.ts';
 
 export interface SchedulerOptions {
   batchSize: number;
@@ -42,6 +47,12 @@ export interface SchedulerOptions {
   pollTimeoutMs: number;
   /** How long a step waits for its polls before leaving stragglers to the background. */
   stepWaitMs: number;
+  /**
+   * How long an outcome may wait for others to share its transaction. Each commit costs about
+   * as much as a few rows, so a few milliseconds of coalescing buys throughput; the event's
+   * delivery is delayed by at most this much.
+   */
+  recordDelayMs: number;
   rateBudget?: Partial<RateBudgetOptions>;
 }
 
@@ -52,6 +63,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   maxPerOrigin: 16,
   pollTimeoutMs: 15_000,
   stepWaitMs: 2_000,
+  recordDelayMs: 5,
 };
 
 export interface PollInfo {
@@ -86,20 +98,33 @@ export interface Scheduler {
   idle(): Promise<void>;
 }
 
+/** An outcome waiting to be recorded. */
+type Pending = JobUpdate & { provider: string };
+
 /** Delay before a job handed back because its origin is at its cap is due again. */
 const ORIGIN_BUSY_DELAY_MS = 1_000;
+/** Outcomes waiting past this many are written at once, without waiting for `recordDelayMs`. */
+const MAX_PENDING_OUTCOMES = 256;
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const opts: SchedulerOptions = { ...DEFAULT_SCHEDULER_OPTIONS, ...deps.options };
   const { db, clock, random, logger } = deps;
   const inFlight = new InFlight(opts.maxInFlight, opts.maxPerOrigin);
+  const secrets = cachingSecretBox(deps.secretBox, () => clock.now());
   const budgets = new RateBudgets(opts.rateBudget);
   const learnedCache = new LruCache<DurationModel>(10_000, 60_000);
   const progressCache = new LruCache<boolean>(10_000, 5_000);
   const background = new Set<Promise<void>>();
-  let pending: Array<JobUpdate & { provider: string }> = [];
-  let holds = 0;
+  let pending: Pending[] = [];
+  let flushQueued = false;
   let claimCounter = 0;
+  const keyWalks = new KeyWalks();
+  const resolveForWalk = (row: JobRow): ResolvedTarget | null => {
+    const r = resolveTarget(db, row, deps.providers, secrets);
+    return r.ok ? r.value : null;
+  };
+  // A full claim returns after this many polls finished, so the next claim refills the slots.
+  const refillAfter = Math.max(1, Math.ceil(opts.maxInFlight / 2));
 
   const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
     const now = clock.now();
@@ -116,11 +141,22 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     };
   };
 
+  const reportRecorded = (batch: Pending[], report: RecordReport): void => {
+    if (report.stale > 0) logger.debug({ stale: report.stale }, 'poll outcomes dropped: lease lost (job deleted or reclaimed)');
+    if (report.events.length > 0) {
+      const providerOf = new Map(batch.map((u) => [u.jobId, u.provider]));
+      for (const e of report.events) {
+        logger.debug({ jobId: e.jobId, type: e.type }, 'event appended');
+        deps.onEvent?.({ jobId: e.jobId, provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
+      }
+    }
+    if (report.deliveries > 0) deps.onDeliveriesQueued?.();
+  };
+
   const flush = (): void => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const providerOf = new Map(batch.map((u) => [u.jobId, u.provider]));
     let report;
     try {
       report = recordPollOutcomes(db, batch);
@@ -128,17 +164,41 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       logger.error({ err, count: batch.length }, 'recording poll outcomes failed; the leases will expire and the jobs be polled again');
       return;
     }
-    if (report.stale > 0) logger.debug({ stale: report.stale }, 'poll outcomes dropped: lease lost (job deleted or reclaimed)');
-    for (const e of report.events) {
-      logger.debug({ jobId: e.jobId, type: e.type }, 'event appended');
-      deps.onEvent?.({ jobId: e.jobId, provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
-    }
-    if (report.deliveries > 0) deps.onDeliveriesQueued?.();
+    reportRecorded(batch, report);
   };
 
-  const record = (update: JobUpdate & { provider: string }): void => {
+  /**
+   * Records the pending outcomes and claims the next jobs in one commit: a commit costs about
+   * as much as a few rows, and this halves their number when polls flow continuously. Should
+   * the shared transaction fail, nothing of it was written: the outcomes are recorded alone
+   * (dropped and logged if that fails too) and the claim is made alone.
+   */
+  const recordAndClaim = (claim: ClaimInput): JobRow[] => {
+    const batch = pending;
+    pending = [];
+    try {
+      const [report, rows] = db.transaction(() => [batch.length > 0 ? recordPollOutcomes(db, batch) : null, claimDueJobs(db, claim)] as const);
+      if (report) reportRecorded(batch, report);
+      return rows;
+    } catch (err) {
+      if (batch.length === 0) throw err;
+      pending = batch.concat(pending);
+      flush();
+      return claimDueJobs(db, claim);
+    }
+  };
+
+  // Outcomes that arrive within `recordDelayMs` of each other share one transaction.
+  const record = (update: Pending): void => {
     pending.push(update);
-    if (holds === 0) flush();
+    if (pending.length >= MAX_PENDING_OUTCOMES) flush();
+    else if (!flushQueued) {
+      flushQueued = true;
+      setTimeout(() => {
+        flushQueued = false;
+        flush();
+      }, opts.recordDelayMs);
+    }
   };
 
   const onOutcome = (
@@ -171,17 +231,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
 
   async function runOnce(): Promise<StepResult> {
-    if (inFlight.free === 0) {
-      await Promise.race([inFlight.whenReleased(), delay(opts.stepWaitMs)]);
-    }
+    if (inFlight.free === 0) await waitAtMost(opts.stepWaitMs, inFlight.whenFree(1));
     const limit = Math.min(opts.batchSize, inFlight.free);
     if (limit === 0) return { nextDueAt: nextDueAt(db), more: false };
     const now = clock.now();
     // Unique per claim, also across restarts of a worker with the same id.
     const leaseToken = `${deps.workerId}.${now.toString(36)}.${(claimCounter++).toString(36)}.${Math.floor(random() * 2 ** 32).toString(36)}`;
-    const rows = claimDueJobs(db, { leaseToken, now, leaseMs: opts.leaseMs, limit });
+    const rows = recordAndClaim({ leaseToken, now, leaseMs: opts.leaseMs, limit });
+    const more = rows.length === limit;
 
-    holds++;
     const releases: Release[] = [];
     const units: PollUnit[] = [];
     try {
@@ -193,7 +251,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             continue;
           }
         }
-        const resolved = resolveTarget(db, row, deps.providers, deps.secretBox);
+        const resolved = resolveTarget(db, row, deps.providers, secrets);
         if (!resolved.ok) {
           logger.error({ jobId: row.id, provider: row.provider, reason: resolved.message }, 'cannot poll job');
           if (resolved.provider) {
@@ -206,7 +264,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         }
         units.push({ rows: [{ row, resolved: resolved.value }] });
       }
-      const planned = groupBatches(units);
+      const walkContext = { db, leaseToken, leaseMs: opts.leaseMs, now, resolve: resolveForWalk };
+      const planned = keyWalks.plan(units, walkContext, releases);
       const started: Promise<void>[] = [];
       for (const unit of planned) {
         const first = unit.rows[0]!.resolved;
@@ -232,12 +291,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         started.push(task);
       }
       releaseJobs(db, releases, now);
-      if (started.length > 0) await Promise.race([Promise.all(started), delay(opts.stepWaitMs)]);
+      if (started.length > 0) {
+        const allDone = Promise.all(started).then(() => {});
+        await waitAtMost(opts.stepWaitMs, more ? inFlight.whenMoreReleased(Math.min(refillAfter, started.length)) : null, allDone);
+      }
     } finally {
-      holds--;
-      if (holds === 0) flush();
+      // After a full claim the next step runs at once and records these with its claim, in one
+      // commit (the recordDelayMs timer is the backstop); otherwise they are recorded now.
+      if (!more) flush();
     }
-    return { nextDueAt: nextDueAt(db), more: rows.length === limit };
+    return { nextDueAt: nextDueAt(db), more };
   }
 
   // Jitter on hand-backs so a credential's deferred jobs don't all return at the same instant.
@@ -250,32 +313,4 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       flush();
     },
   };
-}
-
-/** Jobs of a batch-capable provider that share a credential are walked together when >= 2. */
-function groupBatches(units: PollUnit[]): PollUnit[] {
-  const out: PollUnit[] = [];
-  const groups = new Map<string, PollUnit>();
-  for (const unit of units) {
-    const { resolved } = unit.rows[0]!;
-    if (!resolved.provider.batch) {
-      out.push(unit);
-      continue;
-    }
-    const group = groups.get(resolved.budgetKey);
-    if (group) group.rows.push(...unit.rows);
-    else {
-      const g: PollUnit = { rows: [...unit.rows] };
-      groups.set(resolved.budgetKey, g);
-      out.push(g);
-    }
-  }
-  return out;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    (t as { unref?: () => void }).unref?.();
-  });
 }

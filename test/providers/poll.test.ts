@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
-import { pollOnce, walkBatch } from '../../src/providers/poll.ts';
+import { fetchListPage, pollOnce } from '../../src/providers/poll.ts';
 import { fotolabs } from '../../src/providers/fotolabs.ts';
 import { topaz } from '../../src/providers/topaz.ts';
 import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
@@ -104,7 +104,7 @@ describe('pollOnce', () => {
   });
 });
 
-describe('walkBatch (topaz list) against the simulator', () => {
+describe('fetchListPage (topaz list) against the simulator', () => {
   let sim: Simulator;
   const apiKey = 'tz_batch_key';
   const ids: string[] = [];
@@ -114,43 +114,32 @@ describe('walkBatch (topaz list) against the simulator', () => {
   });
   afterAll(() => sim.close());
 
-  const walk = (wanted: string[], maxPages?: number) =>
-    walkBatch(client, topaz, { apiKey }, sim.baseUrls.topaz, new Set(wanted), { timeoutMs: 2000, now: NOW, ...(maxPages ? { maxPages } : {}) });
+  const page = (cursor: string | null, key = apiKey) =>
+    fetchListPage(client, topaz, { apiKey: key }, sim.baseUrls.topaz, cursor, { timeoutMs: 2000, now: NOW });
 
-  it('walks pages of 100 until every wanted id is found', async () => {
+  it('reads the list in pages of 100, following the cursor to the end', async () => {
     sim.clearRequests();
-    const out = await walk([ids[0]!, ids[249]!]);
-    expect(out.requests).toBe(3);
-    expect(out.failure).toBeNull();
-    expect([...out.outcomes.keys()].sort()).toEqual([ids[0], ids[249]].sort());
-    expect(observation(out.outcomes.get(ids[249]!)!).upstreamStatus).toBe('Pending');
-    const seen = sim.requests.map((r) => r.query);
-    expect(seen[0]).toEqual({ paginated: 'true', limit: '100' });
-    expect(seen[1]).toMatchObject({ paginated: 'true', limit: '100', cursor: expect.any(String) });
+    const seen = new Map<string, string>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const p = await page(cursor);
+      if (p.kind !== 'page') throw new Error(`page failed: ${JSON.stringify(p)}`);
+      pages++;
+      for (const item of p.items) seen.set(item.externalId, observation(item.outcome).upstreamStatus);
+      cursor = p.nextCursor;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(ids.every((id) => seen.get(id) === 'Pending')).toBe(true);
+    const queries = sim.requests.map((r) => r.query);
+    expect(queries[0]).toEqual({ paginated: 'true', limit: '100' });
+    expect(queries[1]).toMatchObject({ paginated: 'true', limit: '100', cursor: expect.any(String) });
     expect(sim.requests.every((r) => r.method === 'GET' && r.path === '/topaz/status' && r.headers['x-api-key'] === apiKey)).toBe(true);
   });
 
-  it('stops at the first page when everything wanted is there', async () => {
-    const out = await walk([ids[3]!, ids[42]!]);
-    expect(out.requests).toBe(1);
-    expect(out.outcomes.size).toBe(2);
-  });
-
-  it('an id not in the list has no outcome after the last page', async () => {
-    const out = await walk([ids[5]!, 'not-listed']);
-    expect(out.requests).toBe(3);
-    expect(out.outcomes.has('not-listed')).toBe(false);
-    expect(out.outcomes.has(ids[5]!)).toBe(true);
-  });
-
-  it('respects the page cap', async () => {
-    const out = await walk(['not-listed'], 2);
-    expect(out.requests).toBe(2);
-  });
-
-  it('a rejected key is a failure of the walk', async () => {
-    const out = await walkBatch(client, topaz, { apiKey: 'wrong' }, sim.baseUrls.topaz, new Set(['x']), { timeoutMs: 2000, now: NOW });
-    expect(out.failure?.failure.kind).toBe('unauthorized');
-    expect(out.requests).toBe(1);
+  it('a rejected key is a classified failure, never a throw', async () => {
+    const p = await page(null, 'wrong');
+    expect(p.kind).toBe('failure');
+    if (p.kind === 'failure') expect(p.outcome.failure.kind).toBe('unauthorized');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.ts';
-import { GROWTH, JITTER, planNextPoll, type PlanInput } from '../../src/core/schedulePolicy.ts';
-import { bucketOf, modelFromBuckets } from '../../src/core/durationModel.ts';
+import { ETA_GRACE_MS, ETA_HORIZON_MS, GROWTH, JITTER, distributionStep, planNextPoll, type PlanInput } from '../../src/core/schedulePolicy.ts';
+import { bucketOf, modelFromBuckets, modelFromTypical } from '../../src/core/durationModel.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 17, 0, 0);
 const mid = () => 0.5; // jitter factor exactly 1
@@ -42,9 +42,12 @@ describe('planNextPoll: geometric growth', () => {
 
 describe('planNextPoll: upstream ETA', () => {
   const cases: Array<[string, Partial<PlanInput>, number, string]> = [
-    ['polls just after a future ETA', { etaAt: T0 + 20_000 }, 20_250, 'eta'],
+    ['polls just after a future ETA given to the millisecond', { etaAt: T0 + 20_500 }, 20_500 + ETA_GRACE_MS, 'eta'],
+    ['an ETA in whole seconds is polled after that second ends', { etaAt: T0 + 20_000 }, 21_000 + ETA_GRACE_MS, 'eta'],
+    ['the provider ceiling does not cut an ETA short', { etaAt: T0 + 100_500, ceilingFromJob: false }, 100_500 + ETA_GRACE_MS, 'eta'],
+    ['an ETA past the horizon polls at the horizon', { etaAt: T0 + 3_600_500, ceilingFromJob: false }, ETA_HORIZON_MS, 'eta'],
     ['an ETA sooner than the floor waits for the floor', { etaAt: T0 + 1_000 }, 5_000, 'eta'],
-    ['an ETA beyond the ceiling polls at the ceiling', { etaAt: T0 + 600_000 }, 60_000, 'eta'],
+    ["the job's own ceiling bounds an ETA", { etaAt: T0 + 600_000 }, 60_000, 'eta'],
     ['a recently passed ETA falls back to the floor', { etaAt: T0 - 2_000, currentIntervalMs: 30_000 }, 5_000, 'eta_passed'],
     ['a long stale ETA is ignored', { etaAt: T0 - 3_600_000, currentIntervalMs: 10_000 }, 15_000, 'interval'],
   ];
@@ -90,6 +93,41 @@ describe('planNextPoll: duration distributions', () => {
     const late = planNextPoll(input({ learned: learnedAround(200_000), ceilingMs: 600_000 })).delayMs;
     expect(early).toBeLessThan(25_000);
     expect(late).toBeGreaterThan(150_000);
+  });
+});
+
+describe('distributionStep: spacing by 1/sqrt(hazard)', () => {
+  const window = modelFromTypical({ min: 60_000, max: 120_000 });
+  const cases: Array<[string, number, number, number, [number, number]]> = [
+    ['before the window: a jump to just inside it', 0, 10_000, 120_000, [60_000, 62_000]],
+    ['the ceiling bounds the jump', 0, 10_000, 30_000, [30_000, 30_000]],
+    ['early in the window: longer than the floor', 60_000, 1_000, 120_000, [2_000, 3_000]],
+    ['late in the window: the floor', 115_000, 1_000, 120_000, [1_000, 1_000]],
+  ];
+  it.each(cases)('%s', (_name, age, floor, ceiling, [lo, hi]) => {
+    const step = distributionStep(window, age, floor, ceiling)!;
+    expect(step).toBeGreaterThanOrEqual(lo);
+    expect(step).toBeLessThanOrEqual(hi);
+  });
+  it('steps shrink as the remaining window does', () => {
+    const steps = [60_000, 80_000, 100_000, 110_000].map((age) => distributionStep(window, age, 500, 120_000)!);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!).toBeLessThan(steps[i - 1]!);
+  });
+  it('an overdue job gets no step', () => {
+    expect(distributionStep(window, 130_000, 1_000, 60_000)).toBeNull();
+  });
+});
+
+describe('planNextPoll: pending jobs', () => {
+  const window = { min: 60_000, max: 120_000 };
+  it('a pending job does not jump to the end window: its start is a change too', () => {
+    const plan = planNextPoll(input({ typicalDuration: window, ceilingMs: 120_000, state: 'pending', currentIntervalMs: 5_000 }));
+    expect(plan.reason).toBe('distribution');
+    expect(plan.delayMs).toBe(5_000 * GROWTH);
+  });
+  it('a running job does', () => {
+    const plan = planNextPoll(input({ typicalDuration: window, ceilingMs: 120_000, state: 'running', currentIntervalMs: 5_000 }));
+    expect(plan.delayMs).toBeGreaterThanOrEqual(60_000);
   });
 });
 

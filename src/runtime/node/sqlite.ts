@@ -18,8 +18,16 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  db.pragma('cache_size = -16000');
+  // 32 MB of page cache gives the index pages a claim walks and moves (jobs_due and the partial
+  // indexes on next_poll_at) more room at a million jobs; RSS stays within 1.5x of a small one.
+  db.pragma('cache_size = -32000');
   db.pragma('temp_store = MEMORY');
+  // A claim or a batch of outcomes can dirty hundreds of pages. Checkpointing every 1,000 WAL
+  // pages (the default) made many batches pay a checkpoint (a copy back and an fsync); every
+  // 10,000 pages, a page written by many batches is copied back once. The WAL file is cut back
+  // to 64 MB after a checkpoint so it does not keep its peak size.
+  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma('journal_size_limit = 67108864');
 
   const cache = new Map<string, Statement<any>>();
   const prepare = <Row>(sql: string): Statement<Row> => {

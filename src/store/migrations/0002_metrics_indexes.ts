@@ -4,5 +4,7 @@
  */
 export const sql = /* sql */ `
 CREATE INDEX deliveries_open_by_status ON deliveries(status) WHERE status IN ('pending','failed','dead');
-CREATE INDEX jobs_active_by_provider ON jobs(provider) WHERE next_poll_at IS NOT NULL;
+-- Not on next_poll_at: every claim moves it, and SQLite rewrites an index entry whenever a
+-- column of its WHERE changes. finished_at and deleted_at change once per job.
+CREATE INDEX jobs_active_by_provider ON jobs(provider) WHERE finished_at IS NULL AND deleted_at IS NULL;
 `;

@@ -12,13 +12,17 @@ export interface ClaimInput {
  * Claims up to `limit` due jobs in one statement through the `jobs_due` index (O(log n) per
  * job). The claim moves next_poll_at to the lease expiry: if this worker dies, the job becomes
  * due again by itself, found by the same index, with no recovery scan.
+ *
+ * The due rows are picked by rowid, which `jobs_due` holds: the pick reads the index alone
+ * (selecting `id` read every due row's table page once more and then searched the `id` index),
+ * and the update then visits the rows in rowid order, i.e. in table page order.
  */
 export function claimDueJobs(db: Database, input: ClaimInput): JobRow[] {
   const leaseUntil = input.now + input.leaseMs;
   return db
     .prepare<JobRow>(
       `UPDATE jobs SET lease_token = ?, lease_expires_at = ?, next_poll_at = ?
-        WHERE id IN (SELECT id FROM jobs WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT ?)
+        WHERE rowid IN (SELECT rowid FROM jobs WHERE next_poll_at <= ? ORDER BY next_poll_at LIMIT ?)
         RETURNING *`,
     )
     .all(input.leaseToken, leaseUntil, leaseUntil, input.now, input.limit);

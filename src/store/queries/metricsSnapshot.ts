@@ -20,7 +20,7 @@ export function readOutboxSnapshot(db: Database): OutboxSnapshot {
   const activeJobsByProvider: Record<string, number> = {};
   for (const r of db
     .prepare<{ provider: string; n: number }>(
-      'SELECT provider, COUNT(*) AS n FROM jobs WHERE next_poll_at IS NOT NULL GROUP BY provider',
+      'SELECT provider, COUNT(*) AS n FROM jobs WHERE finished_at IS NULL AND deleted_at IS NULL GROUP BY provider',
     )
     .all()) {
     activeJobsByProvider[r.provider] = r.n;

@@ -1,0 +1,51 @@
+import type { Database } from '../port.ts';
+import type { JobRow } from '../rows.ts';
+
+/** Ids per statement: well under SQLite's bound-parameter limit. */
+const CHUNK = 500;
+
+/**
+ * The tenant's active jobs of `provider` among `externalIds` (found through `jobs_identity`),
+ * leased or not: a list walk saw them and may update them.
+ */
+export function findActiveJobsByExternalId(db: Database, tenantId: string, provider: string, externalIds: readonly string[]): JobRow[] {
+  const out: JobRow[] = [];
+  for (let i = 0; i < externalIds.length; i += CHUNK) {
+    const ids = externalIds.slice(i, i + CHUNK);
+    out.push(
+      ...db
+        .prepare<JobRow>(
+          `SELECT * FROM jobs WHERE tenant_id = ? AND provider = ? AND deleted_at IS NULL AND finished_at IS NULL
+            AND external_id IN (${ids.map(() => '?').join(',')})`,
+        )
+        .all(tenantId, provider, ...ids),
+    );
+  }
+  return out;
+}
+
+/**
+ * Leases jobs a list walk saw, so their outcomes are recorded like a claim's: only those not
+ * leased by anyone (a poll in flight elsewhere keeps its job). Returns the rows as leased.
+ */
+export function claimSeenJobs(
+  db: Database,
+  input: { jobIds: readonly string[]; leaseToken: string; now: number; leaseMs: number },
+): JobRow[] {
+  if (input.jobIds.length === 0) return [];
+  const leaseUntil = input.now + input.leaseMs;
+  const stmt = db.prepare<JobRow>(
+    `UPDATE jobs SET lease_token = ?, lease_expires_at = ?, next_poll_at = ?
+      WHERE id = ? AND finished_at IS NULL AND deleted_at IS NULL
+        AND (lease_token IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ?)
+      RETURNING *`,
+  );
+  return db.transaction(() => {
+    const rows: JobRow[] = [];
+    for (const id of input.jobIds) {
+      const row = stmt.get(input.leaseToken, leaseUntil, leaseUntil, id, input.now);
+      if (row) rows.push(row);
+    }
+    return rows;
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * Polls keep flowing: a full claim returns once half its slots are free (so the next claim
+ * refills them), and each outcome is recorded when it arrives, not when the whole claim has.
+ * stepWaitMs is a minute here, so a step that waited for its slowest poll would time the test out.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHarness, insertJob, type Harness } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+let hung: ServerResponse[];
+let arrived: Promise<void>;
+let slow: Server;
+let port: number;
+let h: Harness;
+
+beforeEach(async () => {
+  hung = [];
+  let release: () => void = () => {};
+  arrived = new Promise<void>((r) => (release = r));
+  slow = createServer((_req, res) => {
+    hung.push(res);
+    release();
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+  port = (slow.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  for (const res of hung) res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"done"}');
+  await h.close();
+  slow.closeAllConnections();
+  await new Promise((r) => slow.close(() => r(null)));
+});
+
+const addHungJob = () =>
+  insertJob(h.db, h.box, h.tenantId, {
+    provider: 'http',
+    externalId: 'x1',
+    httpSpec: { url: `http://127.0.0.1:${port}/jobs/{externalId}`, statusPath: '/status', states: { succeeded: ['done'] } },
+  }, h.clock.now());
+
+describe('poll flow', () => {
+  it('an outcome is recorded as it arrives, while another poll of the same claim is still out', async () => {
+    h = await createHarness({ stepWaitMs: 60_000 });
+    const hungJob = addHungJob();
+    const fast = h.addSimJob('magichour', 'slow');
+    const step = h.scheduler.runOnce();
+    await arrived;
+    await waitFor(() => h.job(fast.jobId).poll_count === 1, { message: 'the fast poll recorded' });
+    expect(h.job(fast.jobId).lease_token).toBeNull();
+    expect(h.job(hungJob).lease_token).not.toBeNull();
+    for (const res of hung.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"done"}');
+    await step;
+    expect(h.job(hungJob).state).toBe('succeeded');
+  });
+
+  it('a full claim returns once half its slots are free, leaving the slow poll in flight', async () => {
+    h = await createHarness({ stepWaitMs: 60_000, maxInFlight: 2 });
+    const hungJob = addHungJob();
+    const fast = [h.addSimJob('magichour', 'slow'), h.addSimJob('magichour', 'slow')];
+    const first = await h.scheduler.runOnce();
+    expect(first.more).toBe(true);
+    await arrived;
+    expect(h.job(hungJob).lease_token).not.toBeNull();
+    // One slot is free: the next step records the first fast outcome with its claim, and polls
+    // the remaining job alongside the slow one. Its outcome is recorded a few ms later (the
+    // step was full again, so it leaves that to the next claim or the record timer).
+    await h.scheduler.runOnce();
+    expect(h.job(fast[0]!.jobId).poll_count).toBe(1);
+    await waitFor(() => h.job(fast[1]!.jobId).poll_count === 1, { message: 'the second fast poll recorded' });
+    expect(h.job(hungJob).poll_count).toBe(0);
+  });
+});
