@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bodies, createHarness, insertJob, type Harness } from './harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -128,9 +129,13 @@ describe('leases', () => {
         const arrived = new Promise<void>((r) => (release = r));
         await stepped.scheduler.runOnce();
         await arrived;
+        // A step waits only 50 ms for its polls; on a busy machine the fast one may take longer,
+        // so wait for it to be recorded (the hung one never is) before moving the clock.
+        await waitFor(() => stepped.job(fast.jobId).poll_count >= 1, { message: 'first fast poll' });
         for (let i = 0; i < 5; i++) {
           stepped.clock.advance(5_000); // well inside the hung job's lease
           await stepped.scheduler.runOnce();
+          await waitFor(() => stepped.job(fast.jobId).poll_count >= i + 2, { message: `fast poll ${i + 2}` });
         }
         expect(stepped.job(fast.jobId).poll_count).toBeGreaterThanOrEqual(5);
         expect(stepped.job(hungJob).poll_count).toBe(0);
