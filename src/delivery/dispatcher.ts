@@ -4,6 +4,9 @@
  * finished send is replaced from the ready queue at once, and finished sends are committed in
  * batches, together with the claim that refills the queue (one transaction). Nothing ever
  * waits for a slow send, so one hanging receiver cannot hold back deliveries to healthy ones.
+ * A busy origin's queue is bounded by its measured drain rate (originPace.ts): deliveries it
+ * has no room for go back to the database, and the claims either walk past its backlog (slow
+ * or stalled origin) or hold until it has worked off what it holds (an origin that keeps up).
  */
 import { CircuitBreakers, DEFAULT_CIRCUIT } from '../core/circuitBreaker.ts';
 import type { StepResult } from '../core/step.ts';
@@ -14,6 +17,7 @@ import { FAILING_DISABLE_AFTER_MS } from '../store/queries/subscriptionFailing.t
 import { commitOutcomes, type CommitReport, type SendOutcome } from './commitOutcomes.ts';
 import { createSigner } from './signer.ts';
 import { OriginSlots, originOf } from './origins.ts';
+import { ClaimPacer } from './claimPacer.ts';
 import { sendDelivery } from './send.ts';
 import type { Dispatcher, DispatcherDeps } from './types.ts';
 
@@ -28,9 +32,15 @@ interface Flight {
 /** While the engine refills itself, the loop needs to look again only for work falling due meanwhile. */
 const FULL_RECHECK_MS = 1_000;
 /** Longest a finished send waits to be committed while the ready queue is still well stocked. */
-const COMMIT_DELAY_MS = 5;
+const COMMIT_DELAY_MS = 25;
 /** Outcomes that are committed at once, without waiting for the delay. */
 const MAX_COMMIT_BATCH = 512;
+/** A fast origin may queue what it drains in this long (see originPace.ts). */
+const ELASTIC_HORIZON_MS = 250;
+/** Claims walk past a busy origin's backlog when it needs longer than this to work off what it holds. */
+const WALK_AFTER_MS = 1_000;
+/** Shortest wait for a delivery handed back by a busy (not failing) origin. */
+const MIN_BUSY_RETRY_MS = 20;
 
 /** The same target: one subscription, or one job's callback, at the same URL. */
 const sameTarget = (a: ClaimedDelivery, b: ClaimedDelivery): boolean =>
@@ -45,13 +55,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const maxPerOrigin = o.maxPerOrigin ?? 32;
   const leaseMs = o.leaseMs ?? Math.max(60_000, 3 * o.timeoutMs);
   const originBusyRetryMs = o.originBusyRetryMs ?? 1_000;
+  const capacity = maxInFlight + prefetch;
+  // Room no single origin may take, so claims keep finding other origins' deliveries.
+  const probeRoom = Math.max(1, Math.floor(capacity / 8));
   const commitPolicy = {
     retryScheduleMs: o.retryScheduleMs,
     random: deps.random,
     failingDisableMs: o.failingDisableMs ?? FAILING_DISABLE_AFTER_MS,
   };
   const circuits = new CircuitBreakers({ ...DEFAULT_CIRCUIT, ...o.circuit });
-  const slots = new OriginSlots<Flight>(maxPerOrigin, o.maxWaitingPerOrigin ?? prefetch);
+  const maxWaitingPerOrigin = o.maxWaitingPerOrigin ?? prefetch;
+  const slots = new OriginSlots<Flight>({
+    maxPerOrigin,
+    maxWaitingPerOrigin,
+    maxElasticWaiting: Math.max(maxWaitingPerOrigin, capacity - maxPerOrigin - probeRoom),
+    elasticHorizonMs: ELASTIC_HORIZON_MS,
+    walkAfterMs: WALK_AFTER_MS,
+  });
   const signer = createSigner({ db, secretBox: deps.secretBox, clock, cacheMs: o.secretCacheMs });
   const sendContext = { http: deps.http, signer, clock, timeoutMs: o.timeoutMs, userAgent: o.userAgent };
   const tokenPrefix = `${deps.workerId}.${globalThis.crypto.randomUUID().slice(0, 8)}`;
@@ -65,6 +85,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let handBacks: DeliveryRelease[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   let flushSoon = false;
+  const pacer = new ClaimPacer(capacity, probeRoom);
   let stopping = false;
   let closed = false;
   let waiters: Array<() => void> = [];
@@ -83,9 +104,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /**
    * Moves ready deliveries into free send slots. The circuit is asked here, at send time, so a
-   * delivery claimed before its origin's circuit opened is deferred too.
+   * delivery claimed before its origin's circuit opened is deferred too. Returns when claims
+   * should hold (an origin that keeps up had no room, see ClaimPacer), or null.
    */
-  const pump = () => {
+  const pump = (): number | null => {
+    let holdUntil: number | null = null;
     while (sending < maxInFlight && ready.length > 0 && !stopping) {
       const f = ready.shift()!;
       const admission = circuits.admit(f.origin, clock.now());
@@ -94,10 +117,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         continue;
       }
       f.probe = admission.probe;
-      const slot = slots.offer(f.origin, f);
+      const now = clock.now();
+      const slot = slots.offer(f.origin, f, now);
       if (slot === 'send') send(f);
-      else if (slot === 'full') handBack(f, clock.now() + originBusyRetryMs);
+      else if (slot === 'full') {
+        const pace = slots.busyPace(f.origin, now, { minMs: MIN_BUSY_RETRY_MS, maxMs: originBusyRetryMs });
+        handBack(f, now + pace.delayMs);
+        if (!pace.walkOn) holdUntil = Math.max(holdUntil ?? 0, now + Math.min(pace.delayMs, FULL_RECHECK_MS));
+      }
     }
+    return holdUntil;
   };
 
   const send = (f: Flight) => {
@@ -138,9 +167,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /** Frees the send slot: the origin's waiting delivery or the next ready one takes it. */
   const finishSend = (f: Flight) => {
     sending -= 1;
-    const next = slots.done(f.origin);
+    const now = clock.now();
+    const next = slots.done(f.origin, now);
     if (next) {
-      const now = clock.now();
       const admission = stopping ? ({ ok: false, retryAt: now } as const) : circuits.admit(f.origin, now);
       if (admission.ok) {
         next.probe = admission.probe;
@@ -148,17 +177,22 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } else {
         // The origin's circuit opened meanwhile: its waiting deliveries go back, unattempted.
         for (const w of [next, ...slots.drainOrigin(f.origin)]) handBack(w, admission.retryAt);
-        slots.done(f.origin);
+        slots.releaseSlot(f.origin);
       }
     }
-    pump();
+    const holdUntil = pump();
+    if (holdUntil !== null) pacer.hold(holdUntil, flights.size);
     scheduleFlush();
   };
 
   const scheduleFlush = () => {
-    // Commit in the next turn when the ready queue runs low (it is refilled in the same
-    // transaction); otherwise let a few milliseconds of outcomes gather into one transaction.
-    const urgent = ready.length < Math.min(maxInFlight, prefetch / 2) || outcomes.length >= MAX_COMMIT_BATCH || stopping;
+    // Commit in the next turn when the queues run low while more is due (they are refilled in
+    // the same transaction); otherwise let outcomes gather into one transaction for a few
+    // milliseconds. Without a backlog there is nothing to refill: new work wakes runOnce, which
+    // claims at once, so committing every send on its own would only cost transactions.
+    const stocked = ready.length + slots.waitingCount;
+    const refill = pacer.backlog && stocked < Math.min(maxInFlight, prefetch / 2);
+    const urgent = refill || outcomes.length >= MAX_COMMIT_BATCH || stopping;
     if (urgent && !flushSoon) {
       flushSoon = true;
       setImmediate(flush);
@@ -173,6 +207,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
     if (closed) return;
+    // An origin that was fast and stalled gives back what it queued beyond the fixed cap.
+    const at = clock.now();
+    for (const f of slots.takeOverCap(at)) handBack(f, at + originBusyRetryMs);
     const batch = outcomes;
     const released = handBacks;
     outcomes = [];
@@ -224,8 +261,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * Claims due deliveries up to free room (after `before`, in the same transaction) into the
    * ready queue, and starts what free send slots allow.
    */
-  const claimInto = (now: number, before?: (now: number) => void): { claimed: number; limit: number } => {
-    const limit = stopping ? 0 : Math.min(batchSize, maxInFlight + prefetch - flights.size);
+  const claimInto = (now: number, before?: (now: number) => void): void => {
+    const limit = stopping ? 0 : pacer.limit(now, flights.size, batchSize);
     let rows: ClaimedDelivery[] = [];
     db.transaction(() => {
       before?.(now);
@@ -237,9 +274,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       flights.set(f.delivery.id, f);
       ready.push(f);
     }
-    pump();
+    const holdUntil = pump();
+    pacer.claimed(now, limit, claimed, holdUntil !== null);
+    if (holdUntil !== null) pacer.hold(holdUntil, flights.size);
     if (handBacks.length) scheduleFlush();
-    return { claimed, limit };
   };
 
   const isIdle = () => flights.size === 0 && outcomes.length === 0 && handBacks.length === 0;
@@ -260,14 +298,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (stopping) return { nextDueAt: null, more: false };
       // While sends are finishing, their commit is already scheduled and claims replacements in
       // the same transaction: claiming here too would only split that into small transactions.
-      if (flushTimer || flushSoon) return { nextDueAt: clock.now() + FULL_RECHECK_MS, more: false };
+      // Unless nothing is queued for the send slots: then new work (the loop was woken) goes now.
+      const stocked = ready.length + slots.waitingCount > 0;
+      if ((flushTimer || flushSoon) && stocked) return { nextDueAt: clock.now() + FULL_RECHECK_MS, more: false };
       flush();
       const now = clock.now();
       // Full: finishing sends refill the queue themselves (flush).
-      if (flights.size >= maxInFlight + prefetch) return { nextDueAt: now + FULL_RECHECK_MS, more: false };
-      const { claimed, limit } = claimInto(now);
-      if (claimed === limit) return { nextDueAt: now, more: true };
-      return { nextDueAt: nextDueDeliveryAt(db), more: false };
+      if (flights.size >= capacity) return { nextDueAt: now + FULL_RECHECK_MS, more: false };
+      if (pacer.full) return { nextDueAt: now, more: true };
+      const due = nextDueDeliveryAt(db);
+      // Holding: finishing sends claim replacements; the loop looks again when the hold ends.
+      const holdEnd = pacer.holdEnd(now);
+      return { nextDueAt: due !== null && holdEnd !== null ? Math.max(due, holdEnd) : due, more: false };
     },
 
     async stop(graceMs: number): Promise<void> {

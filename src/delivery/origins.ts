@@ -1,42 +1,117 @@
+import { DrainRate, busyPace, elasticWaitingCap, type BusyPace } from './originPace.ts';
+
+export interface OriginSlotLimits {
+  /** Sends to one origin at once. */
+  maxPerOrigin: number;
+  /** Deliveries that may always wait for a slot at a busy origin. */
+  maxWaitingPerOrigin: number;
+  /** Most that may wait at an origin that drains fast enough (see originPace.ts). */
+  maxElasticWaiting: number;
+  /** A fast origin may hold what it drains within this long. */
+  elasticHorizonMs: number;
+  /** Claims walk past the backlog of an origin that needs longer than this to work off what it holds. */
+  walkAfterMs: number;
+}
+
 /**
- * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin, and a short
- * queue of claimed deliveries waiting for a slot there. The queue is bounded so that one slow
- * origin can never fill the dispatcher's capacity: beyond it, deliveries are handed back to the
- * database for later.
+ * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin, a short
+ * queue of claimed deliveries waiting for a slot there, and how fast each origin drains. The
+ * queue is bounded so that one slow origin can never fill the dispatcher's capacity: beyond
+ * it, deliveries are handed back to the database for later. A fast origin's bound grows with
+ * its drain rate, never past maxElasticWaiting, which leaves the engine room to claim other
+ * origins' deliveries.
  */
 export class OriginSlots<T> {
   private readonly sending = new Map<string, number>();
   private readonly waiting = new Map<string, T[]>();
+  private readonly rates = new Map<string, DrainRate>();
 
-  constructor(
-    private readonly maxPerOrigin: number,
-    private readonly maxWaitingPerOrigin: number,
-  ) {}
+  constructor(private readonly limits: OriginSlotLimits) {}
 
   /** 'send' takes a slot now; 'wait' queued it; 'full' means hand it back. */
-  offer(origin: string, item: T): 'send' | 'wait' | 'full' {
+  offer(origin: string, item: T, now: number): 'send' | 'wait' | 'full' {
     const n = this.sending.get(origin) ?? 0;
-    if (n < this.maxPerOrigin) {
+    if (n < this.limits.maxPerOrigin) {
       this.sending.set(origin, n + 1);
+      // The rate is measured from the moment the origin got busy.
+      if (n === 0) this.rateOf(origin, now);
       return 'send';
     }
     const queue = this.waiting.get(origin) ?? [];
-    if (queue.length >= this.maxWaitingPerOrigin) return 'full';
+    if (queue.length >= this.waitingCap(origin, now)) return 'full';
     queue.push(item);
     this.waiting.set(origin, queue);
     return 'wait';
   }
 
   /** A send finished: returns the next waiting item, which inherits the slot, if any. */
-  done(origin: string): T | undefined {
+  done(origin: string, now: number): T | undefined {
+    this.rateOf(origin, now).done(now);
+    return this.passSlot(origin);
+  }
+
+  /** Gives a slot back without a finished send (the item that inherited it was handed back). */
+  releaseSlot(origin: string): void {
+    this.passSlot(origin);
+  }
+
+  private passSlot(origin: string): T | undefined {
     const queue = this.waiting.get(origin);
     const next = queue?.shift();
     if (queue && queue.length === 0) this.waiting.delete(origin);
     if (next !== undefined) return next;
     const n = (this.sending.get(origin) ?? 1) - 1;
-    if (n <= 0) this.sending.delete(origin);
-    else this.sending.set(origin, n);
+    if (n <= 0) {
+      this.sending.delete(origin);
+      // An idle origin's rate is stale by the time it is busy again; forgetting it keeps the map small.
+      this.rates.delete(origin);
+    } else this.sending.set(origin, n);
     return undefined;
+  }
+
+  /** Deliveries that may wait at this origin now. */
+  waitingCap(origin: string, now: number): number {
+    return elasticWaitingCap({
+      base: this.limits.maxWaitingPerOrigin,
+      max: this.limits.maxElasticWaiting,
+      ratePerSec: this.rates.get(origin)?.perSecond(now) ?? null,
+      horizonMs: this.limits.elasticHorizonMs,
+    });
+  }
+
+  /** For a delivery this origin had no room for: when it is due again, and whether to claim past it. */
+  busyPace(origin: string, now: number, bounds: { minMs: number; maxMs: number }): BusyPace {
+    const held = (this.sending.get(origin) ?? 0) + (this.waiting.get(origin)?.length ?? 0);
+    const ratePerSec = this.rates.get(origin)?.perSecond(now) ?? null;
+    return busyPace({ held, ratePerSec, walkAfterMs: this.limits.walkAfterMs, ...bounds });
+  }
+
+  /** Waiting items beyond the origins' current caps (an origin that was fast and stalled). */
+  takeOverCap(now: number): T[] {
+    const taken: T[] = [];
+    for (const [origin, queue] of this.waiting) {
+      const cap = this.waitingCap(origin, now);
+      if (queue.length <= cap) continue;
+      taken.push(...queue.splice(cap));
+      if (queue.length === 0) this.waiting.delete(origin);
+    }
+    return taken;
+  }
+
+  /** Deliveries waiting for a slot, over all origins. */
+  get waitingCount(): number {
+    let n = 0;
+    for (const queue of this.waiting.values()) n += queue.length;
+    return n;
+  }
+
+  private rateOf(origin: string, now: number): DrainRate {
+    let rate = this.rates.get(origin);
+    if (!rate) {
+      rate = new DrainRate(now);
+      this.rates.set(origin, rate);
+    }
+    return rate;
   }
 
   /** Empties one origin's queue (its circuit opened). */
