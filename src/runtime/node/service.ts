@@ -16,6 +16,7 @@ import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
+import { startWalCheckpointer } from './walCheckpointer.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -61,6 +62,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 
   const db = openSqlite(config.dbPath);
   const migration = migrate(db, clock.now());
+  const checkpointer =
+    config.dbPath === ':memory:'
+      ? null
+      : startWalCheckpointer(config.dbPath, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed') });
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
   const secretBox = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
 
@@ -169,6 +174,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+      await checkpointer?.stop();
       db.close();
       logger.info('stopped');
     })());

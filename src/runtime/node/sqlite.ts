@@ -23,9 +23,9 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   db.pragma('cache_size = -32000');
   db.pragma('temp_store = MEMORY');
   // A claim or a batch of outcomes can dirty hundreds of pages. Checkpointing every 1,000 WAL
-  // pages (the default) made many batches pay a checkpoint (a copy back and an fsync); every
-  // 10,000 pages, a page written by many batches is copied back once. The WAL file is cut back
-  // to 64 MB after a checkpoint so it does not keep its peak size.
+  // pages (the default) made many batches pay a checkpoint (a copy back and an fsync) on the
+  // engines' event loop. The service checkpoints from a worker thread (walCheckpointer.ts);
+  // this threshold is the fallback. The WAL file is cut back to 64 MB after a checkpoint.
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('journal_size_limit = 67108864');
 
