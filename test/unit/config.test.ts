@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { parseConfig, parseDurations, ConfigError } from '../../src/config.ts';
 
 describe('parseConfig', () => {
@@ -55,5 +56,13 @@ describe('parseDurations', () => {
   });
   it('rejects an empty schedule', () => {
     expect(() => parseDurations(' , ')).toThrow(ConfigError);
+  });
+});
+
+describe('VERSION', () => {
+  it('matches package.json, so user-agent and --version tell the truth', async () => {
+    const { VERSION } = await import('../../src/version.ts');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
   });
 });
