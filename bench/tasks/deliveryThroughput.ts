@@ -12,6 +12,7 @@ import { mathRandom } from '../../src/core/random.ts';
 import { nullLogger } from '../../src/core/logger.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
+import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
 import { createDispatcher } from '../../src/delivery/index.ts';
 import { parseDurations } from '../../src/config.ts';
 import { rmSync } from 'node:fs';
@@ -56,6 +57,9 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   seedDeliveries(b.db, { tenantId, count: input.count, url: `${input.receiverUrl}/hook`, now });
   const seedMs = performance.now() - seedStart;
 
+  // As `pollhook serve` runs it: WAL checkpoints in a worker thread, on their own connection
+  // (src/runtime/node/service.ts). Without it, the dispatcher's commits pay for them on its loop.
+  const checkpointer = startWalCheckpointer(b.path);
   const http = createNodeHttpClient({ ssrf: { allowPrivate: true, allowHttp: true }, connectionsPerOrigin: input.concurrency });
   let done = 0;
   let finish: () => void = () => {};
@@ -86,6 +90,7 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   await loop.stop();
   await dispatcher.stop(5_000);
   await http.close();
+  await checkpointer.stop();
   const count = (sql: string) => b.db.prepare<{ n: number }>(sql).get()!.n;
   const delivered = count(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'delivered'`);
   const attempts = count('SELECT COUNT(*) AS n FROM delivery_attempts');

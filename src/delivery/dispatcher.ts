@@ -33,6 +33,12 @@ interface Flight {
 const FULL_RECHECK_MS = 1_000;
 /** Longest a finished send waits to be committed while the ready queue is still well stocked. */
 const COMMIT_DELAY_MS = 25;
+/**
+ * The same, while there is a backlog (the last claim was full): the queues are refilled by the
+ * urgent flush when they run low anyway, and a larger batch makes each delivery's share of the
+ * COMMIT smaller (55 us at 32 outcomes per transaction, 18 us at 512).
+ */
+const BACKLOG_COMMIT_DELAY_MS = 100;
 /** Outcomes that are committed at once, without waiting for the delay. */
 const MAX_COMMIT_BATCH = 512;
 /** A fast origin may queue what it drains in this long (see originPace.ts). */
@@ -197,7 +203,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       flushSoon = true;
       setImmediate(flush);
     } else if (!flushTimer && !flushSoon) {
-      flushTimer = setTimeout(flush, COMMIT_DELAY_MS);
+      flushTimer = setTimeout(flush, pacer.backlog ? BACKLOG_COMMIT_DELAY_MS : COMMIT_DELAY_MS);
     }
   };
 

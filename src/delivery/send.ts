@@ -22,14 +22,6 @@ export interface SendContext {
 export async function sendDelivery(d: ClaimedDelivery, ctx: SendContext): Promise<SendOutcome> {
   const attemptedAt = ctx.clock.now();
   const started = performance.now();
-  const outcome = (result: AttemptResult, statusCode: number | null, responseBody: string | null): SendOutcome => ({
-    delivery: d,
-    verdict: classifyAttempt(result),
-    attemptedAt,
-    durationMs: Math.max(0, Math.round(performance.now() - started)),
-    statusCode,
-    responseBody,
-  });
   try {
     const timestamp = Math.floor(attemptedAt / 1000);
     const signature = ctx.signer.sign(d.tenantId, d.id, timestamp, d.body);
@@ -48,13 +40,36 @@ export async function sendDelivery(d: ClaimedDelivery, ctx: SendContext): Promis
       maxBodyBytes: RESPONSE_BODY_LOG_BYTES,
     });
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], ctx.clock.now());
-    return outcome(
+    return outcomeOf(
+      d,
+      attemptedAt,
+      started,
       { kind: 'response', status: res.status, retryAfterMs, location: res.headers['location'] ?? null },
       res.status,
       res.body === '' ? null : res.body,
     );
   } catch (err) {
-    if (err instanceof HttpError) return outcome({ kind: 'error', code: err.code, message: err.message }, null, null);
-    return outcome({ kind: 'error', code: 'other', message: err instanceof Error ? err.message : String(err) }, null, null);
+    if (err instanceof HttpError) return outcomeOf(d, attemptedAt, started, { kind: 'error', code: err.code, message: err.message }, null, null);
+    const message = err instanceof Error ? err.message : String(err);
+    return outcomeOf(d, attemptedAt, started, { kind: 'error', code: 'other', message }, null, null);
   }
+}
+
+/** Module level, not a closure per attempt: this runs for every delivery. */
+function outcomeOf(
+  d: ClaimedDelivery,
+  attemptedAt: number,
+  started: number,
+  result: AttemptResult,
+  statusCode: number | null,
+  responseBody: string | null,
+): SendOutcome {
+  return {
+    delivery: d,
+    verdict: classifyAttempt(result),
+    attemptedAt,
+    durationMs: Math.max(0, Math.round(performance.now() - started)),
+    statusCode,
+    responseBody,
+  };
 }

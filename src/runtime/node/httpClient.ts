@@ -65,17 +65,20 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
     },
   });
 
+  const deadlines = new Deadlines();
+
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
-      const signal = AbortSignal.timeout(req.timeoutMs);
+      const target = splitUrl(req.url);
+      const signal = deadlines.start(req.timeoutMs);
       try {
         const res = await agent.request({
-          origin: new URL(req.url).origin,
-          path: pathOf(req.url),
+          origin: target.origin,
+          path: target.path,
           method: req.method,
-          headers: options.userAgent ? { 'user-agent': options.userAgent, ...req.headers } : req.headers,
+          headers: options.userAgent && req.headers['user-agent'] === undefined ? { 'user-agent': options.userAgent, ...req.headers } : req.headers,
           body: req.body,
-          signal,
+          signal: signal as unknown as AbortSignal,
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
         });
@@ -83,6 +86,8 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
         return { status: res.statusCode, headers: flattenHeaders(res.headers), body, truncated };
       } catch (err) {
         throw classify(err, signal);
+      } finally {
+        deadlines.end(signal);
       }
     },
     // Requests still held by a hanging peer would keep close() waiting for their full timeout.
@@ -99,10 +104,96 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
 const originOf = (opts: { protocol: string; hostname: string; port: string }): string =>
   new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}`).origin;
 
-const pathOf = (url: string): string => {
-  const u = new URL(url);
-  return u.pathname + u.search;
+/**
+ * Origin and path of a URL, parsed once per distinct URL: a busy engine sends to the same few
+ * URLs over and over. Bounded: the cache is dropped when it grows past 1,000 URLs.
+ */
+const urlParts = new Map<string, { origin: string; path: string }>();
+const splitUrl = (url: string): { origin: string; path: string } => {
+  let parts = urlParts.get(url);
+  if (!parts) {
+    const u = new URL(url);
+    parts = { origin: u.origin, path: u.pathname + u.search };
+    if (urlParts.size >= 1_000) urlParts.clear();
+    urlParts.set(url, parts);
+  }
+  return parts;
 };
+
+/**
+ * The abort signal for one request's total deadline. Cheaper than `AbortSignal.timeout` (an
+ * EventTarget and a timer per request): one timer serves every request of the client (see
+ * Deadlines). undici accepts any object with `aborted`, `reason` and add/removeEventListener.
+ */
+class DeadlineSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: Array<() => void> = [];
+  constructor(readonly deadline: number) {}
+  addEventListener(_type: 'abort', fn: () => void): void {
+    this.listeners.push(fn);
+  }
+  removeEventListener(_type: 'abort', fn: () => void): void {
+    const i = this.listeners.indexOf(fn);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new HttpError('timeout', 'timed out');
+    const fns = this.listeners;
+    this.listeners = [];
+    for (const fn of fns) fn();
+  }
+}
+
+/**
+ * Every running request's deadline, with one timer armed for the earliest. A finished request
+ * leaves the set; when the timer fires, whatever is past its deadline is aborted and the timer
+ * is armed again for the earliest one left.
+ */
+class Deadlines {
+  private pending = new Set<DeadlineSignal>();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+
+  start(timeoutMs: number): DeadlineSignal {
+    const s = new DeadlineSignal(performance.now() + timeoutMs);
+    this.pending.add(s);
+    if (s.deadline < this.timerAt) this.arm(s.deadline);
+    return s;
+  }
+
+  end(s: DeadlineSignal): void {
+    this.pending.delete(s);
+    if (this.pending.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.timerAt = Infinity;
+    }
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.fire, Math.max(0, Math.ceil(at - performance.now())));
+    this.timer.unref();
+  }
+
+  private fire = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const s of this.pending) {
+      if (s.deadline <= now) {
+        this.pending.delete(s);
+        s.abort();
+      } else if (s.deadline < next) next = s.deadline;
+    }
+    if (next < Infinity) this.arm(next);
+  };
+}
 
 async function readCapped(
   body: AsyncIterable<Buffer> & { destroy(): void },
@@ -130,7 +221,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function classify(err: unknown, signal: AbortSignal): HttpError {
+function classify(err: unknown, signal: { aborted: boolean }): HttpError {
   if (err instanceof HttpError) return err;
   const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
   const cause = (e?.cause ?? {}) as { code?: string; name?: string; message?: string };

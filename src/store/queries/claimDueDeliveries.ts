@@ -48,7 +48,7 @@ export function claimDueDeliveries(
   const rows = db
     .prepare<ClaimRow>(
       `UPDATE deliveries SET lease_token = ?, lease_expires_at = ?, next_attempt_at = ?
-        WHERE id IN (SELECT id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+        WHERE rowid IN (SELECT rowid FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
        RETURNING id, tenant_id, event_id, job_id, sequence, subscription_id, target_key, url, attempt_count,
          retry_base, created_at, (SELECT body FROM events WHERE events.id = deliveries.event_id) AS body`,
     )
