@@ -75,4 +75,14 @@ describe('poll flow', () => {
     await waitFor(() => h.job(fast[1]!.jobId).poll_count === 1, { message: 'the second fast poll recorded' });
     expect(h.job(hungJob).poll_count).toBe(0);
   });
+
+  it('a claimed job whose origin is at its cap is handed back, not queued, while other slots are free', async () => {
+    h = await createHarness({ maxInFlight: 4, maxPerOrigin: 1 });
+    const [a, b] = [h.addSimJob('magichour', 'slow'), h.addSimJob('magichour', 'slow')];
+    await h.scheduler.runOnce();
+    await h.scheduler.idle();
+    const polled = [a!, b!].map((j) => h.job(j.jobId).poll_count).sort();
+    expect(polled).toEqual([0, 1]);
+    for (const j of [a!, b!]) expect(h.job(j.jobId).lease_token).toBeNull();
+  });
 });
