@@ -29,6 +29,11 @@ export class InFlight {
     return Math.max(0, this.maxTotal - this.total);
   }
 
+  /** The origin has `maxPerOrigin` polls in flight. */
+  isFull(origin: string): boolean {
+    return (this.perOrigin.get(origin) ?? 0) >= this.maxPerOrigin;
+  }
+
   tryAcquire(origin: string): boolean {
     const n = this.perOrigin.get(origin) ?? 0;
     // The claim is sized by `free`, so the global cap only bites if that ever drifts.

@@ -1,14 +1,17 @@
 /**
  * The polling engine. One runOnce() step:
- *  1. claims up to `batchSize` due jobs (as many as there are free poll slots) in one statement
- *     under a lease;
+ *  1. claims up to `batchSize` due jobs in one statement under a lease: as many as there are
+ *     free poll slots plus room in a short queue of claimed jobs waiting for a slot
+ *     (claim-ahead, twice the slots), so claims and their commits are few and large;
  *  2. ends jobs past their deadline without polling, hands back jobs whose credential is over
  *     its rate budget or whose origin is at its cap, and polls the rest concurrently (topaz jobs
- *     sharing a credential with one list walk);
- *  3. records the outcomes as they arrive: those answered within a few milliseconds of each
- *     other share one transaction, each written only while its lease still holds.
+ *     sharing a credential with one list walk), queueing those with no free slot yet; each
+ *     finished poll starts the oldest queued one;
+ *  3. records the outcomes as they arrive, each written only while its lease still holds: with
+ *     the next claim, in one commit, or by a timer (`recordDelayMs` for an outcome with an
+ *     event, `quietRecordDelayMs` for one without).
  * A step waits for its polls up to `stepWaitMs`, or, when the claim was full (more is due),
- * only until half of the slots have finished, so polls keep flowing while slots free up.
+ * only until there is room for the next claim, so polls keep flowing while slots free up.
  * Slower polls finish in the background (holding their slots and leases) and are recorded when
  * they answer, so a slow upstream never holds up the next claim. idle() waits for everything in
  * flight (shutdown, tests).
@@ -53,6 +56,13 @@ export interface SchedulerOptions {
    * delivery is delayed by at most this much.
    */
   recordDelayMs: number;
+  /**
+   * The same for an outcome with no event and no finished job (the common case: nothing
+   * changed upstream, only the next poll time moves). Under load the next claim, which comes
+   * every few milliseconds, takes it into its own commit long before this; the timer is the
+   * backstop. Nothing waits on such a write but the lease, which it keeps meanwhile.
+   */
+  quietRecordDelayMs: number;
   rateBudget?: Partial<RateBudgetOptions>;
 }
 
@@ -64,6 +74,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   pollTimeoutMs: 15_000,
   stepWaitMs: 2_000,
   recordDelayMs: 5,
+  quietRecordDelayMs: 50,
 };
 
 export interface PollInfo {
@@ -105,6 +116,8 @@ type Pending = JobUpdate & { provider: string };
 const ORIGIN_BUSY_DELAY_MS = 1_000;
 /** Outcomes waiting past this many are written at once, without waiting for `recordDelayMs`. */
 const MAX_PENDING_OUTCOMES = 256;
+/** A claimed unit waits at most this long for a poll slot before it is handed back. */
+const AHEAD_MAX_WAIT_MS = 1_000;
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const opts: SchedulerOptions = { ...DEFAULT_SCHEDULER_OPTIONS, ...deps.options };
@@ -116,15 +129,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const progressCache = new LruCache<boolean>(10_000, 5_000);
   const background = new Set<Promise<void>>();
   let pending: Pending[] = [];
-  let flushQueued = false;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  let flushAt = Infinity;
   let claimCounter = 0;
   const keyWalks = new KeyWalks();
   const resolveForWalk = (row: JobRow): ResolvedTarget | null => {
     const r = resolveTarget(db, row, deps.providers, secrets);
     return r.ok ? r.value : null;
   };
-  // A full claim returns after this many polls finished, so the next claim refills the slots.
-  const refillAfter = Math.max(1, Math.ceil(opts.maxInFlight / 2));
+  // Claimed units waiting for a poll slot (claim-ahead): up to twice the slots, so claims (and
+  // the commits they share with the outcomes) are about three times larger than the slots freed
+  // between two steps would make them. A full claim returns after `refillAfter` polls finished,
+  // leaving a quarter of the queue to start while the next claim is made.
+  const ahead: Array<{ unit: PollUnit; leaseToken: string; since: number }> = [];
+  const aheadCap = 2 * opts.maxInFlight;
+  const refillAfter = Math.max(1, Math.ceil((3 * aheadCap) / 4));
 
   const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
     const now = clock.now();
@@ -154,6 +173,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
 
   const flush = (): void => {
+    cancelFlushTimer();
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
@@ -174,6 +194,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
    * (dropped and logged if that fails too) and the claim is made alone.
    */
   const recordAndClaim = (claim: ClaimInput): JobRow[] => {
+    cancelFlushTimer();
     const batch = pending;
     pending = [];
     try {
@@ -188,17 +209,25 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   };
 
-  // Outcomes that arrive within `recordDelayMs` of each other share one transaction.
+  const cancelFlushTimer = (): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    flushAt = Infinity;
+  };
+
+  // Outcomes share one transaction with the next claim, or with each other: the flush timer
+  // fires `recordDelayMs` after the first outcome with an event (or a finished job) arrived,
+  // `quietRecordDelayMs` after the first quiet one, whichever is sooner.
   const record = (update: Pending): void => {
     pending.push(update);
-    if (pending.length >= MAX_PENDING_OUTCOMES) flush();
-    else if (!flushQueued) {
-      flushQueued = true;
-      setTimeout(() => {
-        flushQueued = false;
-        flush();
-      }, opts.recordDelayMs);
-    }
+    if (pending.length >= MAX_PENDING_OUTCOMES) return flush();
+    const urgent = update.event != null || update.finishedAt != null;
+    const delay = urgent ? opts.recordDelayMs : opts.quietRecordDelayMs;
+    const at = performance.now() + delay;
+    if (at >= flushAt) return;
+    if (flushTimer) clearTimeout(flushTimer);
+    flushAt = at;
+    flushTimer = setTimeout(flush, delay);
   };
 
   const onOutcome = (
@@ -230,17 +259,66 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     record({ ...decideOutcome(contextFor(row, leaseToken, resolved), outcome), provider: row.provider });
   };
 
+  /** Starts one unit if its origin and the total have a free slot. */
+  const startUnit = (unit: PollUnit, leaseToken: string): Promise<void> | null => {
+    const origin = unit.rows[0]!.resolved.origin;
+    if (!inFlight.tryAcquire(origin)) return null;
+    const startedAt = clock.now();
+    const task: Promise<void> = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
+      onOutcome(row, leaseToken, resolved, outcome, startedAt),
+    )
+      .catch((err) => logger.error({ err }, 'poll task failed'))
+      .finally(() => {
+        inFlight.release(origin);
+        background.delete(task);
+        startAhead();
+      });
+    background.add(task);
+    return task;
+  };
+
+  /** Starts queued units, oldest first, while there are slots. */
+  const startAhead = (): void => {
+    for (let i = 0; i < ahead.length && inFlight.free > 0; ) {
+      if (startUnit(ahead[i]!.unit, ahead[i]!.leaseToken)) ahead.splice(i, 1);
+      else i++;
+    }
+  };
+
+  /**
+   * Hands back queued units that waited too long or whose origin is full while other origins
+   * could use the slots: a busy origin never holds the queue, as it never holds the slots.
+   */
+  const handBackAhead = (now: number, releases: Release[], all = false): void => {
+    for (let i = 0; i < ahead.length; ) {
+      const { unit, leaseToken, since } = ahead[i]!;
+      const originFull = inFlight.free > 0 && inFlight.isFull(unit.rows[0]!.resolved.origin);
+      if (!all && !originFull && now - since < AHEAD_MAX_WAIT_MS) {
+        i++;
+        continue;
+      }
+      for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(ORIGIN_BUSY_DELAY_MS) });
+      ahead.splice(i, 1);
+    }
+  };
+
+  const room = (): number => opts.maxInFlight + aheadCap - inFlight.size - ahead.length;
+
   async function runOnce(): Promise<StepResult> {
-    if (inFlight.free === 0) await waitAtMost(opts.stepWaitMs, inFlight.whenFree(1));
-    const limit = Math.min(opts.batchSize, inFlight.free);
-    if (limit === 0) return { nextDueAt: nextDueAt(db), more: false };
+    if (room() <= 0) await waitAtMost(opts.stepWaitMs, inFlight.whenMoreReleased(1));
     const now = clock.now();
+    const releases: Release[] = [];
+    handBackAhead(now, releases);
+    const limit = Math.min(opts.batchSize, Math.max(0, room()));
+    if (limit === 0) {
+      releaseJobs(db, releases, now);
+      return { nextDueAt: nextDueAt(db), more: false };
+    }
     // Unique per claim, also across restarts of a worker with the same id.
     const leaseToken = `${deps.workerId}.${now.toString(36)}.${(claimCounter++).toString(36)}.${Math.floor(random() * 2 ** 32).toString(36)}`;
     const rows = recordAndClaim({ leaseToken, now, leaseMs: opts.leaseMs, limit });
     const more = rows.length === limit;
 
-    const releases: Release[] = [];
     const units: PollUnit[] = [];
     try {
       for (const row of rows) {
@@ -267,6 +345,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const walkContext = { db, leaseToken, leaseMs: opts.leaseMs, now, resolve: resolveForWalk };
       const planned = keyWalks.plan(units, walkContext, releases);
       const started: Promise<void>[] = [];
+      let queued = 0;
       for (const unit of planned) {
         const first = unit.rows[0]!.resolved;
         const budget = budgets.take(first.budgetKey, now);
@@ -274,26 +353,25 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(budget.waitMs) });
           continue;
         }
-        if (!inFlight.tryAcquire(first.origin)) {
+        const task = ahead.length === 0 ? startUnit(unit, leaseToken) : null;
+        if (task) started.push(task);
+        else if (inFlight.isFull(first.origin) && inFlight.free > 0) {
           for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(ORIGIN_BUSY_DELAY_MS) });
-          continue;
+        } else if (ahead.length < aheadCap) {
+          ahead.push({ unit, leaseToken, since: now });
+          queued++;
+        } else {
+          for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + spread(ORIGIN_BUSY_DELAY_MS) });
         }
-        const startedAt = clock.now();
-        const task = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
-          onOutcome(row, leaseToken, resolved, outcome, startedAt),
-        )
-          .catch((err) => logger.error({ err }, 'poll task failed'))
-          .finally(() => {
-            inFlight.release(first.origin);
-            background.delete(task);
-          });
-        background.add(task);
-        started.push(task);
       }
+      startAhead();
       releaseJobs(db, releases, now);
-      if (started.length > 0) {
-        const allDone = Promise.all(started).then(() => {});
-        await waitAtMost(opts.stepWaitMs, more ? inFlight.whenMoreReleased(Math.min(refillAfter, started.length)) : null, allDone);
+      if (started.length + queued > 0) {
+        // A full claim: the next one comes once there is room for `refillAfter` (at least one
+        // poll). Otherwise the step waits for the polls it started.
+        const untilRoom = more ? inFlight.whenMoreReleased(Math.max(1, refillAfter - room())) : null;
+        const allDone = more ? null : Promise.all(started).then(() => {});
+        await waitAtMost(opts.stepWaitMs, more ? untilRoom : allDone);
       }
     } finally {
       // After a full claim the next step runs at once and records these with its claim, in one
@@ -309,7 +387,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   return {
     runOnce,
     async idle() {
-      while (background.size > 0) await Promise.allSettled([...background]);
+      for (;;) {
+        startAhead();
+        if (background.size === 0) break;
+        await Promise.allSettled([...background]);
+      }
+      if (ahead.length > 0) {
+        const releases: Release[] = [];
+        handBackAhead(clock.now(), releases, true);
+        releaseJobs(db, releases, clock.now());
+      }
       flush();
     },
   };

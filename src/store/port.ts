@@ -14,6 +14,12 @@ export interface Statement<Row = Record<string, unknown>> {
   run(...params: SqlValue[]): RunResult;
   get(...params: SqlValue[]): Row | undefined;
   all(...params: SqlValue[]): Row[];
+  /**
+   * Optional: the rows as arrays of column values, in the statement's column order. Building a
+   * keyed object per row costs the driver far more than an array (better-sqlite3: about 8 us
+   * more for a 45-column row), so hot queries that name their columns use this when present.
+   */
+  values?(...params: SqlValue[]): unknown[][];
 }
 
 export interface Database {

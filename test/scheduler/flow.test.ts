@@ -1,6 +1,7 @@
 /**
- * Polls keep flowing: a full claim returns once half its slots are free (so the next claim
- * refills them), and each outcome is recorded when it arrives, not when the whole claim has.
+ * Polls keep flowing: a full claim returns once there is room for the next one (so that claim
+ * refills the queue of claimed jobs waiting for a slot), and each outcome is recorded when it
+ * arrives, not when the whole claim has.
  * stepWaitMs is a minute here, so a step that waited for its slowest poll would time the test out.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,20 +57,32 @@ describe('poll flow', () => {
     expect(h.job(hungJob).state).toBe('succeeded');
   });
 
-  it('a full claim returns once half its slots are free, leaving the slow poll in flight', async () => {
-    h = await createHarness({ stepWaitMs: 60_000, maxInFlight: 2 });
+  it('a full claim returns once a poll finished, leaving the slow poll in flight', async () => {
+    // Two slots, so up to four more claimed jobs may wait for one (claim-ahead); a batch of
+    // three makes this claim full: it starts two and queues the third.
+    h = await createHarness({ stepWaitMs: 60_000, maxInFlight: 2, batchSize: 3 });
     const hungJob = addHungJob();
     const fast = [h.addSimJob('magichour', 'slow'), h.addSimJob('magichour', 'slow')];
     const first = await h.scheduler.runOnce();
     expect(first.more).toBe(true);
     await arrived;
     expect(h.job(hungJob).lease_token).not.toBeNull();
-    // One slot is free: the next step records the first fast outcome with its claim, and polls
-    // the remaining job alongside the slow one. Its outcome is recorded a few ms later (the
-    // step was full again, so it leaves that to the next claim or the record timer).
+    // The first fast poll finished: its slot went to the queued job, now polled alongside the
+    // slow one. The next step records the first outcome with its (empty) claim; the second is
+    // recorded a little later, by the next claim or the record timer.
     await h.scheduler.runOnce();
     expect(h.job(fast[0]!.jobId).poll_count).toBe(1);
     await waitFor(() => h.job(fast[1]!.jobId).poll_count === 1, { message: 'the second fast poll recorded' });
     expect(h.job(hungJob).poll_count).toBe(0);
+  });
+
+  it('a claimed job whose origin is at its cap is handed back, not queued, while other slots are free', async () => {
+    h = await createHarness({ maxInFlight: 4, maxPerOrigin: 1 });
+    const [a, b] = [h.addSimJob('magichour', 'slow'), h.addSimJob('magichour', 'slow')];
+    await h.scheduler.runOnce();
+    await h.scheduler.idle();
+    const polled = [a!, b!].map((j) => h.job(j.jobId).poll_count).sort();
+    expect(polled).toEqual([0, 1]);
+    for (const j of [a!, b!]) expect(h.job(j.jobId).lease_token).toBeNull();
   });
 });

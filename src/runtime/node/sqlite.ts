@@ -35,6 +35,8 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
     if (!stmt) {
       const raw = db.prepare(sql);
       const returnsRows = raw.reader;
+      // A second handle on the same SQL in array mode: raw() is a per-statement switch.
+      let arrays: BetterSqlite3.Statement | null = null;
       stmt = {
         run: (...params: SqlValue[]) => {
           const r = returnsRows ? { changes: raw.all(...params).length } : raw.run(...params);
@@ -42,6 +44,10 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
         },
         get: (...params: SqlValue[]) => raw.get(...params) as Row | undefined,
         all: (...params: SqlValue[]) => raw.all(...params) as Row[],
+        values: (...params: SqlValue[]) => {
+          arrays ??= db.prepare(sql).raw(true);
+          return arrays.all(...params) as unknown[][];
+        },
       };
       cache.set(sql, stmt);
     }

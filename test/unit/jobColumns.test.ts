@@ -1,0 +1,25 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDb, type TempDb } from '../helpers/db.ts';
+import { allJobRows, JOB_COLUMNS } from '../../src/store/jobColumns.ts';
+import type { JobRow } from '../../src/store/rows.ts';
+
+describe('job rows read as arrays', () => {
+  let t: TempDb;
+  afterEach(() => t?.cleanup());
+
+  it('lists every column of the jobs table, in the table order', () => {
+    t = tempDb();
+    const names = t.db.prepare<{ name: string }>("SELECT name FROM pragma_table_info('jobs')").all().map((r) => r.name);
+    expect(JOB_COLUMNS.split(', ')).toEqual(names);
+  });
+
+  it('maps arrays to the same objects the driver builds, with or without Statement.values', () => {
+    t = tempDb();
+    const select = t.db.prepare<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs`);
+    expect(allJobRows(select)).toEqual(select.all());
+    const row = Object.fromEntries(JOB_COLUMNS.split(', ').map((c, i) => [c, i % 3 === 0 ? null : `${c}-${i}`]));
+    const fake = { run: () => ({ changes: 0 }), get: () => undefined, all: () => [row as unknown as JobRow], values: () => [JOB_COLUMNS.split(', ').map((c) => row[c])] };
+    expect(allJobRows(fake)).toEqual([row]);
+    expect(allJobRows({ ...fake, values: undefined })).toEqual([row]);
+  });
+});
