@@ -71,10 +71,6 @@ export function massAbove(model: DurationModel, age: number): number {
   return mass;
 }
 
-/** P(T > age). */
-export const survival = (model: DurationModel, age: number): number =>
-  model.total > 0 ? massAbove(model, age) / model.total : 0;
-
 /**
  * The age t >= `age` with P(T <= t | T > age) = q, or null when (almost) nothing of the model
  * lies beyond `age` (the job is overdue: the model has nothing left to say).

@@ -80,6 +80,3 @@ export type PollOutcome =
   | { kind: 'observed'; observation: Observation; validators?: Validators }
   | { kind: 'not_modified' }
   | { kind: 'failure'; failure: PollFailure };
-
-/** Errors pollhook itself ends a job with. */
-export const PH_ERROR_CODES = ['upstream_not_found', 'upstream_unauthorized', 'deadline_exceeded'] as const;

@@ -1,4 +1,5 @@
-import type { Database, SqlValue } from '../port.ts';
+import type { Database } from '../port.ts';
+import { getLiveRow, listLiveRows } from './liveRows.ts';
 import { newId } from '../../core/ids.ts';
 
 export interface ConnectionRow {
@@ -24,30 +25,11 @@ export function insertConnection(
 }
 
 /** A live (not deleted) connection of the tenant. */
-export function getConnection(db: Database, tenantId: string, id: string): ConnectionRow | undefined {
-  return db
-    .prepare<ConnectionRow>('SELECT * FROM connections WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
-    .get(id, tenantId);
-}
+export const getConnection = (db: Database, tenantId: string, id: string): ConnectionRow | undefined =>
+  getLiveRow<ConnectionRow>(db, 'connections', tenantId, id);
 
-export function listConnections(
-  db: Database,
-  tenantId: string,
-  q: { beforeId?: string; limit: number },
-): ConnectionRow[] {
-  const params: SqlValue[] = [tenantId];
-  let keyset = '';
-  if (q.beforeId) {
-    keyset = 'AND id < ?';
-    params.push(q.beforeId);
-  }
-  params.push(q.limit);
-  return db
-    .prepare<ConnectionRow>(
-      `SELECT * FROM connections WHERE tenant_id = ? AND deleted_at IS NULL ${keyset} ORDER BY id DESC LIMIT ?`,
-    )
-    .all(...params);
-}
+export const listConnections = (db: Database, tenantId: string, q: { beforeId?: string; limit: number }): ConnectionRow[] =>
+  listLiveRows<ConnectionRow>(db, 'connections', tenantId, q);
 
 export type DeleteConnectionResult = 'deleted' | 'not_found' | 'in_use';
 

@@ -1,4 +1,5 @@
 import type { Database, SqlValue } from '../port.ts';
+import { getLiveRow, listLiveRows } from './liveRows.ts';
 import type { SubscriptionRow } from '../rows.ts';
 import { newId } from '../../core/ids.ts';
 
@@ -34,30 +35,11 @@ export function insertSubscription(db: Database, s: NewSubscription, now: number
   return getSubscription(db, s.tenantId, id)!;
 }
 
-export function getSubscription(db: Database, tenantId: string, id: string): SubscriptionRow | undefined {
-  return db
-    .prepare<SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL')
-    .get(id, tenantId);
-}
+export const getSubscription = (db: Database, tenantId: string, id: string): SubscriptionRow | undefined =>
+  getLiveRow<SubscriptionRow>(db, 'subscriptions', tenantId, id);
 
-export function listSubscriptions(
-  db: Database,
-  tenantId: string,
-  q: { beforeId?: string; limit: number },
-): SubscriptionRow[] {
-  const params: SqlValue[] = [tenantId];
-  let keyset = '';
-  if (q.beforeId) {
-    keyset = 'AND id < ?';
-    params.push(q.beforeId);
-  }
-  params.push(q.limit);
-  return db
-    .prepare<SubscriptionRow>(
-      `SELECT * FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL ${keyset} ORDER BY id DESC LIMIT ?`,
-    )
-    .all(...params);
-}
+export const listSubscriptions = (db: Database, tenantId: string, q: { beforeId?: string; limit: number }): SubscriptionRow[] =>
+  listLiveRows<SubscriptionRow>(db, 'subscriptions', tenantId, q);
 
 export function hasEnabledSubscription(db: Database, tenantId: string): boolean {
   return (
