@@ -106,16 +106,18 @@ if (wants('poll')) {
 }
 
 if (wants('latency')) {
-  // Run alone, without the throughput runs, it uses conservative capacities.
+  // Run alone, without the throughput runs, it uses conservative capacities unless given
+  // `--capacity=POLLS,DELIVERIES` (per second, e.g. from an earlier full run).
+  const given = process.argv.find((a) => a.startsWith('--capacity='))?.slice('--capacity='.length).split(',').map(Number);
   const input = {
-    pollCapacity: pollCapacity || 1_000,
-    deliveryCapacity: deliveryCapacity || 500,
+    pollCapacity: pollCapacity || given?.[0] || 1_000,
+    deliveryCapacity: deliveryCapacity || given?.[1] || 500,
     concurrency: CONCURRENCY,
     intervalMs: 1_000,
     warmupMs: SIZES.latencyWarmupMs,
     windowMs: SIZES.latencyWindowMs,
   };
-  log(`3. latency at half capacity (${fmt(input.pollCapacity / 2)} polls/s target), ${SIZES.latencyWindowMs / 1000} s window`);
+  log(`3. latency at half capacity (polls ${fmt(input.pollCapacity)}/s and deliveries ${fmt(input.deliveryCapacity)}/s measured alone), ${SIZES.latencyWindowMs / 1000} s window`);
   const r = await runTask<LatencyResult>('bench/tasks/latency.ts', input);
   const share = r.committedToReceived.p99;
   log(`   change->received p50 ${fmt(r.changeToReceived.p50)} ms p99 ${fmt(r.changeToReceived.p99)} ms; committed->received p99 ${fmt(share)} ms`);
@@ -124,7 +126,7 @@ if (wants('latency')) {
   sections.push({
     title: '3. Latency at half capacity',
     lines: [
-      `The whole pipeline in one process, wired as the service wires it (scheduler and dispatcher loops; a committed event wakes the dispatcher). ${fmt(r.jobs, 0)} fotolabs jobs polled every ${fmtMs(input.intervalMs)} (their pollIntervalSeconds = maxPollIntervalSeconds = 1), about half the measured poll capacity; each job's upstream status flips every ${fmtMs(r.periodMs)} (\`processing\` <-> \`pending\`), so every flip is an event and a webhook, aiming at half the measured delivery capacity where the flip period allows (a period under 1.5 intervals could hide a flip between two polls). The upstream and the recording receiver each run in their own process. Figures over a ${SIZES.latencyWindowMs / 1000} s window after a ${SIZES.latencyWarmupMs / 1000} s warm-up.`,
+      `The whole pipeline in one process, wired as the service wires it (scheduler and dispatcher loops; a committed event wakes the dispatcher). ${fmt(r.jobs, 0)} fotolabs jobs polled every ${fmtMs(input.intervalMs)} (their pollIntervalSeconds = maxPollIntervalSeconds = 1); each job's upstream status flips every ${fmtMs(r.periodMs)} (\`processing\` <-> \`pending\`, the fastest flip two polls cannot miss), so every flip is an event and a webhook. Both engines share the process's one thread, as in the service, so half capacity is the job count at which polls/s / poll capacity + webhooks/s / delivery capacity = 0.5 (capacities from measurements 1 and 2: ${fmt(input.pollCapacity)} polls/s and ${fmt(input.deliveryCapacity)} deliveries/s); half of each engine's capacity at once would be all of the thread. WAL checkpoints run in a worker thread, as \`pollhook serve\` runs them. The upstream and the recording receiver each run in their own process. Figures over a ${SIZES.latencyWindowMs / 1000} s window after a ${SIZES.latencyWarmupMs / 1000} s warm-up.`,
       '',
       ...markdownTable(
         ['figure', 'value'],

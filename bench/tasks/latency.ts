@@ -1,6 +1,6 @@
 /**
  * Measurement 3: the whole pipeline (scheduler and dispatcher wired as the service wires them)
- * under load at half the measured capacities. Every job's upstream status flips every
+ * under load at half the measured capacity of the two together. Every job's upstream status flips every
  * `periodMs`; each flip is polled, committed as an event and delivered to a recording receiver.
  * Change -> received is measured from the upstream's own `changedAt` (echoed in data.upstream);
  * the delivery engine's share from events.created_at.
@@ -15,6 +15,7 @@ import { mathRandom } from '../../src/core/random.ts';
 import { nullLogger } from '../../src/core/logger.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop, type Loop } from '../../src/runtime/node/loop.ts';
+import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { createScheduler } from '../../src/scheduler/index.ts';
 import { createDispatcher } from '../../src/delivery/index.ts';
@@ -50,10 +51,10 @@ interface Received {
 
 async function run(input: LatencyInput): Promise<LatencyResult> {
   const I = input.intervalMs;
-  const jobs = Math.max(10, Math.round(0.5 * input.pollCapacity * (I / 1000)));
-  // Events at half the delivery capacity where that is possible; a period under 1.5 intervals
-  // could flip twice between two polls and hide a change.
-  const periodMs = Math.round(Math.max(1.5 * I, (I * input.pollCapacity) / input.deliveryCapacity));
+  // The fastest flips that cannot hide a change: a period under 1.5 intervals could flip twice
+  // between two polls.
+  const periodMs = Math.round(1.5 * I);
+  const jobs = jobsAtHalfCapacity(input, periodMs);
   const { upstream, receiver } = await runTaskServers({ alternating: { periodMs } });
 
   const now = Date.now();
@@ -110,6 +111,8 @@ async function run(input: LatencyInput): Promise<LatencyResult> {
       maxPerOrigin: input.concurrency,
     },
   });
+  // As `pollhook serve` runs it: WAL checkpoints in a worker thread, on their own connection.
+  const checkpointer = startWalCheckpointer(b.path);
   const schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: () => Date.now() });
   deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: () => Date.now() });
 
@@ -126,7 +129,7 @@ async function run(input: LatencyInput): Promise<LatencyResult> {
   await waitUntil(() => dispatcher.inFlight === 0, 10_000, 'deliveries to settle');
   await deliveryLoop.stop();
   await dispatcher.stop(2_000);
-  await Promise.all([upstreamHttp.close(), targetHttp.close()]);
+  await Promise.all([upstreamHttp.close(), targetHttp.close(), checkpointer.stop()]);
 
   const records = ((await (await fetch(`${receiver.url}/_records`)).json()) as { records: Received[] }).records;
   const createdAt = b.db.prepare<{ created_at: number }>('SELECT created_at FROM events WHERE job_id = ? AND sequence = ?');
@@ -159,6 +162,17 @@ async function run(input: LatencyInput): Promise<LatencyResult> {
     committedToReceived: { p50: percentile(commitLat, 50), p99: percentile(commitLat, 99), max: Math.max(...commitLat) },
     undelivered: Math.max(0, expected - changeLat.length),
   };
+}
+
+/**
+ * Both engines share one process (and one thread), as in the service: every job costs one poll
+ * per interval and one delivery per period, and each is measured alone in measurements 1 and 2.
+ * Half capacity is the job count that uses half of that thread: polls/pollCapacity +
+ * webhooks/deliveryCapacity = 0.5. (Half of each engine's capacity at once would be all of it.)
+ */
+export function jobsAtHalfCapacity(input: Pick<LatencyInput, 'pollCapacity' | 'deliveryCapacity' | 'intervalMs'>, periodMs: number): number {
+  const perJob = 1000 / input.intervalMs / input.pollCapacity + 1000 / periodMs / input.deliveryCapacity;
+  return Math.max(10, Math.round(0.5 / perJob));
 }
 
 function countFlips(db: ReturnType<typeof openBenchDb>['db'], from: number, to: number, periodMs: number): number {
