@@ -27,7 +27,7 @@ export const fotolabs: Provider = {
   name: 'fotolabs',
   defaultBaseUrl: 'https://api.fotolabs.co',
   defaults: {
-    pollIntervalMs: 10_000,
+    pollIntervalMs: 5_000,
     maxPollIntervalMs: 60_000,
     typicalDurationMs: { min: 60_000, max: 120_000 },
   },
