@@ -9,6 +9,7 @@ import { mean, percentile } from '../lib/stats.ts';
 import { runFixed, runPollhook, type PollRun } from './pollers.ts';
 import type { Profile, SimJob } from './profiles.ts';
 import type { JobState } from '../../src/core/types.ts';
+import { idealAtDelay, trueModel } from './ideal.ts';
 
 const stateOf = (states: Partial<Record<JobState, readonly string[]>>, status: string): JobState | null =>
   (Object.keys(states) as JobState[]).find((s) => states[s]!.includes(status)) ?? null;
@@ -16,6 +17,8 @@ const stateOf = (states: Partial<Record<JobState, readonly string[]>>, status: s
 export const FIXED_INTERVALS_S = [2, 5, 10, 15, 30, 60];
 /** Share of upstream requests that fail transiently, for both pollers. */
 export const ERROR_RATE = 0.01;
+/** Share of the jobs the ideal policy's sweep runs (each of its ~10 points runs them all). */
+const IDEAL_SHARE = 0.1;
 
 export interface Point {
   requestsPerJob: number;
@@ -35,6 +38,10 @@ export interface ProfileResult {
   fixedAtSameDelay: number;
   /** pollhook's requests / fixedAtSameDelay. */
   ratio: number;
+  /** The same policy with the true distribution and no floor or ceiling, at pollhook's mean delay (bench/virtual/ideal.ts). */
+  idealAtSameDelay: number;
+  /** idealAtSameDelay / fixedAtSameDelay: about the best ratio any schedule reaches on this profile. */
+  idealRatio: number;
 }
 
 const summarize = (runs: PollRun[]): Point => {
@@ -86,6 +93,8 @@ export function measureProfile(profile: Profile, opts: { warmupJobs: number; job
   const pollhook = summarize(jobs.map((j) => runPollhook(j, { ...base, learned })));
   const fixed = FIXED_INTERVALS_S.map((s) => ({ intervalS: s, ...summarize(jobs.map((j) => runFixed(j, s * 1000, base))) }));
   const fixedAtSameDelay = interpolateFrontier(fixed, pollhook.meanDelayMs);
+  const idealJobs = jobs.slice(0, Math.max(100, Math.round(jobs.length * IDEAL_SHARE)));
+  const idealAtSameDelay = idealAtDelay(idealJobs, trueModel(profile, opts.seed + 1), base, pollhook.meanDelayMs, opts.seed + 2);
   return {
     provider: profile.provider,
     label: profile.label,
@@ -96,5 +105,7 @@ export function measureProfile(profile: Profile, opts: { warmupJobs: number; job
     fixed,
     fixedAtSameDelay,
     ratio: pollhook.requestsPerJob / fixedAtSameDelay,
+    idealAtSameDelay,
+    idealRatio: idealAtSameDelay / fixedAtSameDelay,
   };
 }
