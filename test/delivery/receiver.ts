@@ -1,6 +1,7 @@
 /**
- * A programmable webhook receiver on 127.0.0.1 for the delivery tests. Every request is checked
- * with the independent `standardwebhooks` verifier against each secret on its own.
+ * A programmable webhook receiver on 127.0.0.1 for the delivery tests (and, through
+ * test/helpers/receiver.ts, the end-to-end ones). Every request is checked with the independent
+ * `standardwebhooks` verifier against each secret on its own.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -34,7 +35,8 @@ export interface TestReceiver {
 }
 
 export async function startTestReceiver(options: {
-  secrets: string[];
+  /** Checked per request; a function for tests that rotate secrets while it runs. */
+  secrets: string[] | (() => string[]);
   reply?: (req: ReceivedRequest) => Reply | Promise<Reply>;
   /** Overrides "now" for the timestamp check, for tests whose engine runs on a manual clock. */
   nowSeconds?: () => number;
@@ -54,7 +56,8 @@ export async function startTestReceiver(options: {
       'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
     };
     const timestamp = Number(headers['webhook-timestamp']);
-    const verifiedBy = options.secrets.flatMap((s, i) => (verifies(s, body, headers, timestamp, options.nowSeconds) ? [i] : []));
+    const secrets = typeof options.secrets === 'function' ? options.secrets() : options.secrets;
+    const verifiedBy = secrets.flatMap((s, i) => (verifies(s, body, headers, timestamp, options.nowSeconds) ? [i] : []));
     let payload: unknown = null;
     try {
       payload = JSON.parse(body);

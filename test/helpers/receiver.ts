@@ -1,12 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { Webhook } from 'standardwebhooks';
+import { startTestReceiver, type ReceivedRequest } from '../delivery/receiver.ts';
 
 export interface ReceivedWebhook {
   webhookId: string;
   timestamp: string;
   signature: string;
   body: string;
-  /** Whether the independent `standardwebhooks` verifier accepted it. */
+  /** Whether the independent `standardwebhooks` verifier accepted it with one of the secrets. */
   verified: boolean;
   payload: any;
   status: number;
@@ -22,64 +21,38 @@ export interface Receiver {
 }
 
 /**
- * A webhook receiver on 127.0.0.1 that verifies every request with `standardwebhooks`
- * (independent of the svix signer) and answers what `respond` says (default 204).
+ * The end-to-end tests' view of the delivery tests' receiver: each webhook verified or not, and
+ * answered with what `respond` says (default 204).
  */
 export async function startReceiver(options: {
   secrets: string[] | (() => string[]);
   respond?: (hook: ReceivedWebhook, nth: number) => number;
 }): Promise<Receiver> {
   const received: ReceivedWebhook[] = [];
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers = {
-      'webhook-id': String(req.headers['webhook-id'] ?? ''),
-      'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-      'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-    };
-    const secrets = typeof options.secrets === 'function' ? options.secrets() : options.secrets;
-    let verified = false;
-    for (const s of secrets) {
-      try {
-        new Webhook(s).verify(body, headers);
-        verified = true;
-        break;
-      } catch {
-        // try the next secret
-      }
-    }
-    let payload: unknown = null;
-    try {
-      payload = JSON.parse(body);
-    } catch {
-      // recorded as received; verified stays false for garbage
-    }
-    const hook: ReceivedWebhook = {
-      webhookId: headers['webhook-id'],
-      timestamp: headers['webhook-timestamp'],
-      signature: headers['webhook-signature'],
-      body,
-      verified,
-      payload,
-      status: 204,
-      receivedAt: Date.now(),
-    };
-    hook.status = options.respond ? options.respond(hook, received.length) : 204;
-    received.push(hook);
-    res.writeHead(hook.status).end();
+  const inner = await startTestReceiver({
+    secrets: options.secrets,
+    reply: (req) => {
+      const hook = toWebhook(req);
+      hook.status = options.respond ? options.respond(hook, received.length) : 204;
+      received.push(hook);
+      return { status: hook.status };
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: inner.url,
     received,
     accepted: () => received.filter((h) => h.verified && h.status >= 200 && h.status < 300),
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: () => inner.close(),
   };
 }
+
+const toWebhook = (req: ReceivedRequest): ReceivedWebhook => ({
+  webhookId: req.webhookId,
+  timestamp: String(req.headers['webhook-timestamp'] ?? ''),
+  signature: req.signature,
+  body: req.body,
+  verified: req.verifiedBy.length > 0,
+  payload: req.payload,
+  status: 204,
+  receivedAt: Date.now(),
+});
