@@ -1,14 +1,15 @@
-import { Webhook } from 'svix';
 import type { Database } from '../store/port.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { Clock } from '../core/clock.ts';
 import { activeSigningSecrets } from '../store/queries/signingSecrets.ts';
+import { signingKeyOf, type SigningKey } from './signingKey.ts';
 
 /**
- * Signs webhooks with every active secret of the tenant (Standard Webhooks, via svix). Secrets
- * are cached per tenant for a short while (decrypting them on every attempt would dominate a
- * busy dispatcher); a rotation is picked up within `cacheMs`. Webhook instances are cached per
- * secret because constructing one decodes the key.
+ * Signs webhooks with every active secret of the tenant (Standard Webhooks, computed as svix
+ * does, see signingKey.ts). Secrets are cached per tenant for a short while (decrypting them on
+ * every attempt would dominate a busy dispatcher); a rotation is picked up within `cacheMs`.
+ * Signing keys are cached per secret because building one decodes the key and checks it
+ * against svix.
  */
 export interface Signer {
   /** The `webhook-signature` header value: `v1,<sig>` per active secret, space-separated. */
@@ -21,45 +22,44 @@ export class NoSigningSecretError extends Error {
 
 export function createSigner(deps: { db: Database; secretBox: SecretBox; clock: Clock; cacheMs?: number }): Signer {
   const cacheMs = deps.cacheMs ?? 10_000;
-  const tenants = new Map<string, { webhooks: Webhook[]; expiresAt: number }>();
-  const bySecret = new Map<string, Webhook>();
+  const tenants = new Map<string, { keys: SigningKey[]; expiresAt: number }>();
+  const bySecret = new Map<string, SigningKey>();
 
-  const webhooksFor = (tenantId: string): Webhook[] => {
+  const keysFor = (tenantId: string): SigningKey[] => {
     const now = deps.clock.now();
     const cached = tenants.get(tenantId);
-    if (cached && cached.expiresAt > now) return cached.webhooks;
+    if (cached && cached.expiresAt > now) return cached.keys;
     const secrets = activeSigningSecrets(deps.db, deps.secretBox, tenantId, now);
-    const webhooks = secrets.map((s) => {
-      let w = bySecret.get(s);
-      if (!w) {
-        w = new Webhook(s);
-        bySecret.set(s, w);
+    const keys = secrets.map((s) => {
+      let k = bySecret.get(s);
+      if (!k) {
+        k = signingKeyOf(s);
+        bySecret.set(s, k);
       }
-      return w;
+      return k;
     });
-    if (bySecret.size > 4 * tenants.size + 64) pruneSecrets(bySecret, tenants, webhooks);
-    tenants.set(tenantId, { webhooks, expiresAt: now + cacheMs });
-    return webhooks;
+    if (bySecret.size > 4 * tenants.size + 64) pruneSecrets(bySecret, tenants, keys);
+    tenants.set(tenantId, { keys, expiresAt: now + cacheMs });
+    return keys;
   };
 
   return {
     sign(tenantId, msgId, timestampSeconds, body) {
-      const webhooks = webhooksFor(tenantId);
-      if (webhooks.length === 0) throw new NoSigningSecretError(`tenant ${tenantId} has no active signing secret`);
-      const at = new Date(timestampSeconds * 1000);
-      if (webhooks.length === 1) return webhooks[0]!.sign(msgId, at, body);
-      return webhooks.map((w) => w.sign(msgId, at, body)).join(' ');
+      const keys = keysFor(tenantId);
+      if (keys.length === 0) throw new NoSigningSecretError(`tenant ${tenantId} has no active signing secret`);
+      if (keys.length === 1) return keys[0]!(msgId, timestampSeconds, body);
+      return keys.map((k) => k(msgId, timestampSeconds, body)).join(' ');
     },
   };
 }
 
-/** Drops Webhook instances no cached tenant uses any more (rotated-out secrets). */
+/** Drops signing keys no cached tenant uses any more (rotated-out secrets). */
 function pruneSecrets(
-  bySecret: Map<string, Webhook>,
-  tenants: Map<string, { webhooks: Webhook[] }>,
-  fresh: Webhook[],
+  bySecret: Map<string, SigningKey>,
+  tenants: Map<string, { keys: SigningKey[] }>,
+  fresh: SigningKey[],
 ): void {
-  const live = new Set<Webhook>(fresh);
-  for (const t of tenants.values()) for (const w of t.webhooks) live.add(w);
-  for (const [secret, w] of bySecret) if (!live.has(w)) bySecret.delete(secret);
+  const live = new Set<SigningKey>(fresh);
+  for (const t of tenants.values()) for (const k of t.keys) live.add(k);
+  for (const [secret, k] of bySecret) if (!live.has(k)) bySecret.delete(secret);
 }

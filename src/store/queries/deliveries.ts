@@ -10,12 +10,20 @@ export interface DeliveryListQuery {
   limit: number;
 }
 
+/**
+ * The WHERE term of the partial index deliveries_open (migration 0003). SQLite uses a partial
+ * index only for a query that repeats this term, so every reader of that index adds it.
+ */
+export const OPEN_DELIVERY = "status <> 'delivered'";
+
 export function listDeliveries(db: Database, tenantId: string, q: DeliveryListQuery): DeliveryRow[] {
   const where = ['tenant_id = ?'];
   const params: SqlValue[] = [tenantId];
   if (q.status) {
     where.push('status = ?');
     params.push(q.status);
+    // Any other status is in deliveries_open; 'delivered' walks deliveries_by_tenant.
+    if (q.status !== 'delivered') where.push(OPEN_DELIVERY);
   }
   if (q.jobId) {
     where.push('job_id = ?');

@@ -1,7 +1,8 @@
 import type { Database } from '../port.ts';
+import { OPEN_DELIVERY } from './deliveries.ts';
 
 export interface OutboxSnapshot {
-  /** Open deliveries by status (pending, failed, dead), from the partial index deliveries_open_by_status. */
+  /** Open deliveries by status (pending, failed, dead), from the partial index deliveries_open (a prefix of it). */
   deliveriesByStatus: Record<string, number>;
   /** Tracked jobs by provider, from the partial index jobs_active_by_provider. */
   activeJobsByProvider: Record<string, number>;
@@ -12,7 +13,7 @@ export function readOutboxSnapshot(db: Database): OutboxSnapshot {
   const deliveriesByStatus: Record<string, number> = { pending: 0, failed: 0, dead: 0 };
   for (const r of db
     .prepare<{ status: string; n: number }>(
-      `SELECT status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending','failed','dead') GROUP BY status`,
+      `SELECT status, COUNT(*) AS n FROM deliveries WHERE status IN ('pending','failed','dead') AND ${OPEN_DELIVERY} GROUP BY status`,
     )
     .all()) {
     deliveriesByStatus[r.status] = r.n;

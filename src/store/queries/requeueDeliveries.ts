@@ -1,4 +1,5 @@
 import type { Database } from '../port.ts';
+import { OPEN_DELIVERY } from './deliveries.ts';
 
 export type RequeueResult = 'queued' | 'not_found' | 'not_retryable';
 
@@ -35,7 +36,7 @@ export function recoverDeliveries(db: Database, tenantId: string, input: Recover
     const rows = db
       .prepare<{ id: string; status: string; job_id: string; target_key: string; sequence: number }>(
         `SELECT id, status, job_id, target_key, sequence FROM deliveries
-          WHERE tenant_id = ? AND status = 'dead' AND created_at >= ?
+          WHERE tenant_id = ? AND status = 'dead' AND ${OPEN_DELIVERY} AND created_at >= ?
             AND (? IS NULL OR subscription_id = ?)
           ORDER BY job_id, target_key, sequence`,
       )

@@ -1,0 +1,139 @@
+/**
+ * Migration 0003: deliveries_open replaces deliveries_by_tenant_status and
+ * deliveries_open_by_status. It must apply to a database already at 0002 (rows kept, the
+ * index filled), and the queries that read open deliveries must use it, not scan the table.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../../src/runtime/node/sqlite.ts';
+import { migrate, currentVersion } from '../../src/store/migrate.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import type { Database, SqlValue, Statement } from '../../src/store/port.ts';
+import { listDeliveries } from '../../src/store/queries/deliveries.ts';
+import { readOutboxSnapshot } from '../../src/store/queries/metricsSnapshot.ts';
+import { recoverDeliveries } from '../../src/store/queries/requeueDeliveries.ts';
+import { testSecretBox } from '../helpers/db.ts';
+import { appendEvent, insertJob, insertTenant } from '../delivery/fixtures.ts';
+
+const NOW = Date.parse('2026-11-22T20:00:00Z');
+let dir = '';
+let db: Database;
+afterEach(() => {
+  db?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A database as a release with migrations 1 and 2 left it. */
+function openAt0002(): Database {
+  dir = mkdtempSync(join(tmpdir(), 'pollhook-m0003-'));
+  db = openSqlite(join(dir, 'pollhook.db'));
+  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, NOW);
+    });
+  }
+  return db;
+}
+
+const indexes = (d: Database) =>
+  d.prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' ORDER BY name").all().map((r) => r.name);
+
+const planOf = (d: Database, sql: string, params: SqlValue[]) =>
+  d.prepare<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((r) => r.detail).join('\n');
+
+/** Runs fn on a Database whose prepared statements are recorded, to explain them afterwards. */
+function recorded(d: Database, fn: (rec: Database) => void): Array<[string, SqlValue[]]> {
+  const seen: Array<[string, SqlValue[]]> = [];
+  const rec: Database = {
+    ...d,
+    prepare: <Row,>(sql: string): Statement<Row> => {
+      const stmt = d.prepare<Row>(sql);
+      const note = (params: SqlValue[]) => seen.push([sql, params]);
+      return {
+        run: (...p: SqlValue[]) => (note(p), stmt.run(...p)),
+        get: (...p: SqlValue[]) => (note(p), stmt.get(...p)),
+        all: (...p: SqlValue[]) => (note(p), stmt.all(...p)),
+      } as Statement<Row>;
+    },
+    transaction: (f) => d.transaction(f),
+  };
+  fn(rec);
+  return seen;
+}
+
+/** Three deliveries of one tenant: one delivered, one failed, one dead. */
+function seed(d: Database): { tenantId: string; ids: Record<string, string> } {
+  const { tenantId } = insertTenant(d, testSecretBox(), NOW);
+  const ids: Record<string, string> = {};
+  for (const [i, status] of (['delivered', 'failed', 'dead'] as const).entries()) {
+    const job = insertJob(d, tenantId, 'https://example.com/hook', NOW);
+    appendEvent(d, { tenantId, jobId: job, sequence: 1, callbackUrl: 'https://example.com/hook' }, NOW + i);
+    const id = d.prepare<{ id: string }>('SELECT id FROM deliveries WHERE job_id = ?').get(job)!.id;
+    d.prepare('UPDATE deliveries SET status = ?, next_attempt_at = NULL WHERE id = ?').run(status, id);
+    ids[status] = id;
+  }
+  return { tenantId, ids };
+}
+
+describe('migration 0003: deliveries_open', () => {
+  it('applies to a database at 0002 with rows in it, and the index holds every delivery that is not delivered', () => {
+    const d = openAt0002();
+    const { tenantId, ids } = seed(d);
+    expect(indexes(d)).toEqual(expect.arrayContaining(['deliveries_by_tenant_status', 'deliveries_open_by_status']));
+
+    expect(migrate(d, NOW).applied).toEqual([3]);
+    expect(currentVersion(d)).toBe(3);
+    const after = indexes(d);
+    expect(after).toContain('deliveries_open');
+    expect(after).not.toContain('deliveries_by_tenant_status');
+    expect(after).not.toContain('deliveries_open_by_status');
+    expect(d.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM deliveries').get()!.n).toBe(3);
+    const inIndex = d
+      .prepare<{ id: string }>("SELECT id FROM deliveries INDEXED BY deliveries_open WHERE status <> 'delivered' ORDER BY id")
+      .all()
+      .map((r) => r.id);
+    expect(inIndex).toEqual([ids['failed'], ids['dead']].sort());
+
+    // The readers give the same answers as before the migration.
+    expect(readOutboxSnapshot(d).deliveriesByStatus).toEqual({ pending: 0, failed: 1, dead: 1 });
+    for (const status of ['delivered', 'failed', 'dead']) {
+      expect(listDeliveries(d, tenantId, { status, limit: 10 }).map((r) => r.id)).toEqual([ids[status]]);
+    }
+    expect(listDeliveries(d, tenantId, { limit: 10 })).toHaveLength(3);
+    expect(migrate(d, NOW).applied).toEqual([]);
+  });
+
+  it('the metrics gauge, the status lists and recover read deliveries_open or deliveries_by_tenant; none scans', () => {
+    const d = openAt0002();
+    migrate(d, NOW);
+    const { tenantId, ids } = seed(d);
+    const seen = recorded(d, (rec) => {
+      readOutboxSnapshot(rec);
+      for (const status of ['pending', 'failed', 'dead', 'canceled']) {
+        listDeliveries(rec, tenantId, { status, limit: 10 });
+        listDeliveries(rec, tenantId, { status, beforeId: ids['dead'], limit: 10 });
+      }
+      recoverDeliveries(rec, tenantId, { since: NOW - 1 }, NOW);
+    });
+    const deliveryReads = seen.filter(([sql]) => /FROM deliveries/.test(sql) && /status/.test(sql));
+    expect(deliveryReads.length).toBeGreaterThanOrEqual(10);
+    for (const [sql, params] of deliveryReads) {
+      const plan = planOf(d, sql, params);
+      expect(plan, `${sql}\n${plan}`).not.toMatch(/SCAN deliveries/);
+      // The tenant's lists and the gauge; the others are recover's lane checks (deliveries_lane).
+      if (/tenant_id = \?|COUNT/.test(sql)) expect(plan, `${sql}\n${plan}`).toContain('deliveries_open');
+    }
+    const metrics = deliveryReads.find(([sql]) => /COUNT/.test(sql))!;
+    expect(planOf(d, metrics[0], metrics[1])).toContain('COVERING INDEX deliveries_open');
+
+    // Delivered deliveries are not in the partial index: their list walks the tenant's ids.
+    const [delivered] = recorded(d, (rec) => listDeliveries(rec, tenantId, { status: 'delivered', limit: 10 }));
+    const plan = planOf(d, delivered![0], delivered![1]);
+    expect(plan).toContain('deliveries_by_tenant');
+    expect(plan).not.toMatch(/SCAN|TEMP B-TREE/);
+  });
+});
