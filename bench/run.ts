@@ -58,7 +58,7 @@ if (wants('delivery')) {
   sections.push({
     title: '1. Delivery throughput',
     lines: [
-      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, svix signature, POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. Best of ${SIZES.rounds} round(s) each.`,
+      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. Best of ${SIZES.rounds} round(s) each.`,
       '',
       ...markdownTable(
         ['side', 'round', 'deliveries/s', 'elapsed', 'checked after the run'],
