@@ -121,8 +121,11 @@ export function seedActiveJobs(db: Database, spec: ActiveJobSpec): string[] {
 }
 
 /**
- * `count` finished jobs, each with one event and one delivery due now to `url`. One event per
- * job, so no delivery waits behind another in its ordering lane.
+ * `count` finished jobs, each with one event and one delivery due to `url`. One event per job, so
+ * no delivery waits behind another in its ordering lane. The backlog built up over the last
+ * `count` ms (one event per ms, as if the receiver had been down), so ids and due times follow
+ * each other as the scheduler writes them; all of one millisecond would scatter every id-keyed
+ * index entry at random.
  */
 export function seedDeliveries(db: Database, spec: { tenantId: string; count: number; url: string; now: number }): void {
   const insertJob = db.prepare(insertJobSql);
@@ -132,8 +135,9 @@ export function seedDeliveries(db: Database, spec: { tenantId: string; count: nu
        attempt_count, next_attempt_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, 2, NULL, 'callback', ?, 'pending', 0, ?, ?, ?)`,
   );
-  const { tenantId, now } = spec;
+  const { tenantId } = spec;
   inChunks(db, spec.count, (i) => {
+    const now = spec.now - spec.count + i;
     const jobId = newId('job', now);
     const externalId = `img-${i.toString(36)}-${randomBytes(6).toString('hex')}`;
     insertJob.run(jobId, tenantId, 'fotolabs', externalId, null, spec.url, '{"orderId":42}', null, null, now + 86_400_000,
