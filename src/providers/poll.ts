@@ -28,11 +28,15 @@ export async function pollOnce(
   } catch (err) {
     return failure({ kind: 'malformed', message: `cannot build the request: ${(err as Error).message}` });
   }
-  const headers = { ...request.headers };
-  if (target.validators.etag) headers['if-none-match'] = target.validators.etag;
-  if (target.validators.lastModified) headers['if-modified-since'] = target.validators.lastModified;
+  const { etag, lastModified } = target.validators;
+  let headers = request.headers;
+  if (etag || lastModified) {
+    headers = { ...headers };
+    if (etag) headers['if-none-match'] = etag;
+    if (lastModified) headers['if-modified-since'] = lastModified;
+  }
 
-  const sent = await send(http, { ...request, headers }, opts);
+  const sent = await send(http, headers === request.headers ? request : { url: request.url, headers }, opts);
   if (!sent.ok) return sent.outcome;
   const res = sent.res;
   if (res.status === 304) return { kind: 'not_modified' };

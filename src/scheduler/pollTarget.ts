@@ -62,13 +62,25 @@ export function resolveTarget(
         provider,
         target: { ...base, credentials, http: null },
         baseUrl,
-        origin: new URL(baseUrl).origin,
+        origin: originOf(baseUrl),
         budgetKey: `${provider.name}:${row.connection_id ?? fnv1a(credentials.apiKey)}`,
       },
     };
   } catch (err) {
     return { ok: false, provider, message: `cannot prepare the poll: ${(err as Error).message}` };
   }
+}
+
+/** A provider's base URL is one of a few: parse each once, not once per poll. */
+const origins = new Map<string, string>();
+function originOf(baseUrl: string): string {
+  let origin = origins.get(baseUrl);
+  if (origin === undefined) {
+    origin = new URL(baseUrl).origin;
+    if (origins.size >= 100) origins.clear();
+    origins.set(baseUrl, origin);
+  }
+  return origin;
 }
 
 function credentialsOf(db: Database, row: JobRow, secretBox: SecretBox): ProviderCredentials | null {

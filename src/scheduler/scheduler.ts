@@ -127,7 +127,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const budgets = new RateBudgets(opts.rateBudget);
   const learnedCache = new LruCache<DurationModel>(10_000, 60_000);
   const progressCache = new LruCache<boolean>(10_000, 5_000);
-  const background = new Set<Promise<void>>();
+  // Polls in flight (started units), and idle() callers waiting for none.
+  let running = 0;
+  const idleWaiters: Array<() => void> = [];
   let pending: Pending[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   let flushAt = Infinity;
@@ -145,6 +147,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const aheadCap = 2 * opts.maxInFlight;
   const refillAfter = Math.max(1, Math.ceil((3 * aheadCap) / 4));
 
+  // One function for every poll (not a closure per poll): asked only when the progress alone changed.
+  const tenantWantsProgressNow = (tenantId: string, now: number): boolean =>
+    progressCache.getOrLoad(tenantId, now, () => tenantWantsProgress(db, tenantId));
+
   const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
     const now = clock.now();
     return {
@@ -156,8 +162,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       learned: learnedCache.getOrLoad(`${row.tenant_id}\u0000${row.provider}`, now, () =>
         loadDurationModel(db, row.tenant_id, row.provider),
       ),
-      wantsProgress: () => progressCache.getOrLoad(row.tenant_id, now, () => tenantWantsProgress(db, row.tenant_id)),
+      wantsProgress: tenantWantsProgressNow,
     };
+  };
+
+  /** The decision as a pending outcome: tagged with its provider in place, not copied. */
+  const pendingOf = (update: JobUpdate, provider: string): Pending => {
+    const u = update as Pending;
+    u.provider = provider;
+    return u;
   };
 
   const reportRecorded = (batch: Pending[], report: RecordReport): void => {
@@ -256,26 +269,33 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       unknownStatus,
       durationMs: now - startedAt,
     });
-    record({ ...decideOutcome(contextFor(row, leaseToken, resolved), outcome), provider: row.provider });
+    record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved), outcome), row.provider));
   };
+
+  const pollClock = { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() };
 
   /** Starts one unit if its origin and the total have a free slot. */
   const startUnit = (unit: PollUnit, leaseToken: string): Promise<void> | null => {
     const origin = unit.rows[0]!.resolved.origin;
     if (!inFlight.tryAcquire(origin)) return null;
-    const startedAt = clock.now();
-    const task: Promise<void> = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
-      onOutcome(row, leaseToken, resolved, outcome, startedAt),
-    )
-      .catch((err) => logger.error({ err }, 'poll task failed'))
-      .finally(() => {
-        inFlight.release(origin);
-        background.delete(task);
-        startAhead();
-      });
-    background.add(task);
-    return task;
+    running++;
+    return runUnit(unit, leaseToken, origin, clock.now());
   };
+
+  // An async function with try/finally rather than `.catch().finally()` on the poll's promise:
+  // no closures and no extra promises per poll.
+  async function runUnit(unit: PollUnit, leaseToken: string, origin: string, startedAt: number): Promise<void> {
+    try {
+      await pollUnits(deps.http, unit, pollClock, (row, resolved, outcome) => onOutcome(row, leaseToken, resolved, outcome, startedAt));
+    } catch (err) {
+      logger.error({ err }, 'poll task failed');
+    } finally {
+      inFlight.release(origin);
+      running--;
+      startAhead();
+      if (running === 0) for (const wake of idleWaiters.splice(0)) wake();
+    }
+  }
 
   /** Starts queued units, oldest first, while there are slots. */
   const startAhead = (): void => {
@@ -325,7 +345,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         if (row.deadline_at <= now) {
           const provider = deps.providers.get(row.provider);
           if (provider) {
-            record({ ...decideEnd(contextFor(row, leaseToken, { provider }), deadlineError(row)), provider: row.provider });
+            record(pendingOf(decideEnd(contextFor(row, leaseToken, { provider }), deadlineError(row)), row.provider));
             continue;
           }
         }
@@ -334,7 +354,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           logger.error({ jobId: row.id, provider: row.provider, reason: resolved.message }, 'cannot poll job');
           if (resolved.provider) {
             const outcome: PollOutcome = { kind: 'failure', failure: { kind: 'transient', message: resolved.message } };
-            record({ ...decideOutcome(contextFor(row, leaseToken, { provider: resolved.provider }), outcome), provider: row.provider });
+            record(pendingOf(decideOutcome(contextFor(row, leaseToken, { provider: resolved.provider }), outcome), row.provider));
           } else {
             releases.push({ jobId: row.id, leaseToken, nextPollAt: now + opts.leaseMs });
           }
@@ -389,8 +409,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async idle() {
       for (;;) {
         startAhead();
-        if (background.size === 0) break;
-        await Promise.allSettled([...background]);
+        if (running === 0) break;
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
       }
       if (ahead.length > 0) {
         const releases: Release[] = [];
