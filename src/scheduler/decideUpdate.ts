@@ -90,6 +90,7 @@ function decideObserved(
     return u;
   }
   schedule(ctx, u, change.eventType != null, change.next.etaAt);
+  u.scheduleOnly = onlyScheduleMoved(u, row);
   return u;
 }
 
@@ -97,7 +98,36 @@ function decideUnchanged(ctx: DecideContext): JobUpdate {
   const u = base(ctx);
   succeeded(u, ctx.now);
   schedule(ctx, u, false, ctx.row.eta_at);
+  u.scheduleOnly = onlyScheduleMoved(u, ctx.row);
   return u;
+}
+
+/**
+ * A successful poll whose update equals the claimed row but for the schedule, the poll time and
+ * the (reset) failure counters: recordPollOutcomes writes it with a narrower statement.
+ */
+function onlyScheduleMoved(u: JobUpdate, row: JobRow): boolean {
+  return (
+    u.polled &&
+    !u.failed &&
+    u.event === null &&
+    u.durationSample === null &&
+    u.finishedAt === row.finished_at &&
+    u.consecutiveFailures === 0 &&
+    u.notFoundCount === 0 &&
+    u.notFoundSince === null &&
+    u.unauthorizedCount === 0 &&
+    u.state === row.state &&
+    u.upstreamStatus === row.upstream_status &&
+    u.progress === row.progress &&
+    u.result === row.result &&
+    u.error === row.error &&
+    u.etaAt === row.eta_at &&
+    u.etag === row.etag &&
+    u.lastModified === row.last_modified &&
+    u.lastFailure === row.last_failure &&
+    u.lastChangedAt === row.last_changed_at
+  );
 }
 
 /** A poll that got an answer: the failure counters start again. */
