@@ -15,7 +15,7 @@ import type { PollOutcome } from '../../src/core/types.ts';
 import type { JobRow } from '../../src/store/rows.ts';
 
 const NOW = 1_700_000_000_000;
-const processing = (status = 'processing'): PollOutcome => ({
+const processing = (status = 'processing'): PollOutcome & { kind: 'observed' } => ({
   kind: 'observed',
   observation: { state: status === 'processing' ? 'running' : 'succeeded', upstreamStatus: status, progress: null, result: null, error: null, etaAt: null, raw: { status } },
 });
@@ -67,7 +67,7 @@ describe('recording a schedule-only poll outcome', () => {
     expect(decideOutcome(ctx(a!), processing('completed')).scheduleOnly).toBeFalsy();
     expect(decideOutcome(ctx(a!), { ...processing(), validators: { etag: '"v2"', lastModified: null } }).scheduleOnly).toBe(false);
     const progressed = processing();
-    if (progressed.kind === 'observed') progressed.observation.progress = 40;
+    progressed.observation.progress = 40;
     expect(decideOutcome(ctx(a!), progressed).scheduleOnly).toBe(false);
     expect(decideOutcome(ctx(a!), { kind: 'failure', failure: { kind: 'transient', message: 'x' } }).scheduleOnly).toBeFalsy();
   });
