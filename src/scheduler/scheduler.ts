@@ -151,12 +151,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const tenantWantsProgressNow = (tenantId: string, now: number): boolean =>
     progressCache.getOrLoad(tenantId, now, () => tenantWantsProgress(db, tenantId));
 
-  const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
-    const now = clock.now();
+  const contextFor = (row: JobRow, leaseToken: string, provider: ResolvedTarget['provider'], now: number): DecideContext => {
     return {
       row,
       leaseToken,
-      provider: resolved.provider,
+      provider,
       now,
       random,
       learned: learnedCache.getOrLoad(`${row.tenant_id}\u0000${row.provider}`, now, () =>
@@ -269,7 +268,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       unknownStatus,
       durationMs: now - startedAt,
     });
-    record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved), outcome), row.provider));
+    record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved.provider, now), outcome), row.provider));
   };
 
   const pollClock = { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() };
@@ -345,7 +344,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         if (row.deadline_at <= now) {
           const provider = deps.providers.get(row.provider);
           if (provider) {
-            record(pendingOf(decideEnd(contextFor(row, leaseToken, { provider }), deadlineError(row)), row.provider));
+            record(pendingOf(decideEnd(contextFor(row, leaseToken, provider, now), deadlineError(row)), row.provider));
             continue;
           }
         }
@@ -354,7 +353,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           logger.error({ jobId: row.id, provider: row.provider, reason: resolved.message }, 'cannot poll job');
           if (resolved.provider) {
             const outcome: PollOutcome = { kind: 'failure', failure: { kind: 'transient', message: resolved.message } };
-            record(pendingOf(decideOutcome(contextFor(row, leaseToken, { provider: resolved.provider }), outcome), row.provider));
+            record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved.provider, now), outcome), row.provider));
           } else {
             releases.push({ jobId: row.id, leaseToken, nextPollAt: now + opts.leaseMs });
           }
