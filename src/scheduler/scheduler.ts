@@ -40,6 +40,7 @@ import { cachingSecretBox } from './secretCache.ts';
 import { resolveTarget, type ResolvedTarget } from './pollTarget.ts';
 import { decideEnd, decideOutcome, deadlineError, type DecideContext } from './decideUpdate.ts';
 import { pollUnits, type PollUnit } from './pollUnits.ts';
+import { pollOnce } from '../providers/poll.ts';
 import { KeyWalks } from './batchWalk.ts';
 
 export interface SchedulerOptions {
@@ -285,7 +286,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   // no closures and no extra promises per poll.
   async function runUnit(unit: PollUnit, leaseToken: string, origin: string, startedAt: number): Promise<void> {
     try {
-      await pollUnits(deps.http, unit, pollClock, (row, resolved, outcome) => onOutcome(row, leaseToken, resolved, outcome, startedAt));
+      if (!unit.walk && !unit.follow && unit.rows.length === 1) {
+        // The common case, a single job: polled here, with no sink closure and no batch path.
+        const { row, resolved } = unit.rows[0]!;
+        const outcome = await pollOnce(deps.http, resolved.provider, resolved.target, resolved.baseUrl, { timeoutMs: opts.pollTimeoutMs, now: clock.now() });
+        onOutcome(row, leaseToken, resolved, outcome, startedAt);
+      } else {
+        await pollUnits(deps.http, unit, pollClock, (row, resolved, outcome) => onOutcome(row, leaseToken, resolved, outcome, startedAt));
+      }
     } catch (err) {
       logger.error({ err }, 'poll task failed');
     } finally {
@@ -397,7 +405,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       // commit (the recordDelayMs timer is the backstop); otherwise they are recorded now.
       if (!more) flush();
     }
-    return { nextDueAt: nextDueAt(db), more };
+    // After a full claim more is due now: the driver runs the next step at once, so the
+    // earliest due time is not looked up.
+    return { nextDueAt: more ? now : nextDueAt(db), more };
   }
 
   // Jitter on hand-backs so a credential's deferred jobs don't all return at the same instant.
