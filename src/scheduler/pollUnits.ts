@@ -21,12 +21,6 @@ export async function pollUnits(
   opts: { timeoutMs: number; now: () => number },
   sink: OutcomeSink,
 ): Promise<void> {
-  // The common case, a single job: no closure, no array, no Promise.all.
-  if (!unit.walk && !unit.follow && unit.rows.length === 1) {
-    const { row, resolved } = unit.rows[0]!;
-    sink(row, resolved, await pollOnce(http, resolved.provider, resolved.target, resolved.baseUrl, { timeoutMs: opts.timeoutMs, now: opts.now() }));
-    return;
-  }
   const pollOne = async ({ row, resolved }: WalkRow): Promise<void> => {
     const outcome = await pollOnce(http, resolved.provider, resolved.target, resolved.baseUrl, {
       timeoutMs: opts.timeoutMs,
