@@ -14,7 +14,6 @@ import { mathRandom } from '../../src/core/random.ts';
 import { nullLogger } from '../../src/core/logger.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
-import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { createScheduler } from '../../src/scheduler/index.ts';
 
@@ -59,10 +58,6 @@ async function pollhook(input: PollInput): Promise<PollResult> {
     externalId,
     nextPollAt: () => now,
   });
-  // As `pollhook serve` runs it (and as the delivery measurement does): WAL checkpoints in a
-  // worker thread, on their own connection. Without it, one claim's commit pays for a whole
-  // checkpoint (10,000 pages, 100-170 ms) on the scheduler's event loop in the middle of the run.
-  const checkpointer = startWalCheckpointer(b.path);
   const http = createNodeHttpClient({
     ssrf: { allowPrivate: false, allowHttp: false },
     trustedOrigins: [input.upstreamUrl],
@@ -93,7 +88,6 @@ async function pollhook(input: PollInput): Promise<PollResult> {
   await scheduler.idle();
   const elapsedMs = performance.now() - started;
   await http.close();
-  await checkpointer.stop();
   const recorded = b.db.prepare<{ n: number }>('SELECT SUM(poll_count) - COUNT(*) AS n FROM jobs').get()!.n;
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
