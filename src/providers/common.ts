@@ -125,6 +125,18 @@ export function mapState(table: StateTable, upstreamStatus: string): JobState | 
   return null;
 }
 
+/**
+ * mapState for a table fixed at load time (a provider's own), as one map lookup per answer
+ * instead of walking the table's entries. Same answers: the first state listing a status wins.
+ */
+export function stateMapper(table: StateTable): (upstreamStatus: string) => JobState | null {
+  const lookup = new Map<string, JobState>();
+  for (const [state, statuses] of Object.entries(table) as Array<[JobState, readonly string[]]>) {
+    for (const status of statuses) if (!lookup.has(status)) lookup.set(status, state);
+  }
+  return (upstreamStatus) => lookup.get(upstreamStatus) ?? null;
+}
+
 export function observed(fields: Partial<Observation> & Pick<Observation, 'state' | 'upstreamStatus' | 'raw'>): PollOutcome {
   const observation: Observation = {
     progress: null,

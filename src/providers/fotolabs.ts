@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Provider } from './types.ts';
-import { genericFailure, joinUrl, JSON_ACCEPT, mapState, observed, readJson, readSchema, resultOf, seg } from './common.ts';
+import { genericFailure, joinUrl, JSON_ACCEPT, observed, readJson, readSchema, resultOf, seg, stateMapper } from './common.ts';
 
 const STATES = {
   pending: ['pending'],
@@ -13,6 +13,7 @@ const STATES = {
   succeeded: ['completed'],
   failed: ['failed'],
 } as const;
+const stateOf = stateMapper(STATES);
 
 // Lenient: only `status` is needed; the documented required fields may drift.
 const ImageStatus = z.object({
@@ -35,7 +36,7 @@ export const fotolabs: Provider = {
   buildRequest(target, baseUrl) {
     return {
       url: joinUrl(baseUrl, `/v1/images/${seg(target.externalId)}`),
-      headers: { ...JSON_ACCEPT, authorization: `Bearer ${target.credentials?.apiKey ?? ''}` },
+      headers: { accept: JSON_ACCEPT.accept, authorization: `Bearer ${target.credentials?.apiKey ?? ''}` },
     };
   },
   parseResponse(res, _target, now) {
@@ -44,7 +45,7 @@ export const fotolabs: Provider = {
     const body = readSchema(ImageStatus, json.value, res.status);
     if (!body.ok) return body.outcome;
     const { status, resultImageUrl, errorMessage } = body.value;
-    const state = mapState(STATES, status);
+    const state = stateOf(status);
     const urls = resultImageUrl ? [resultImageUrl] : [];
     return observed({
       state,

@@ -28,13 +28,21 @@ export async function pollOnce(
   } catch (err) {
     return failure({ kind: 'malformed', message: `cannot build the request: ${(err as Error).message}` });
   }
-  const headers = { ...request.headers };
-  if (target.validators.etag) headers['if-none-match'] = target.validators.etag;
-  if (target.validators.lastModified) headers['if-modified-since'] = target.validators.lastModified;
+  const { etag, lastModified } = target.validators;
+  let headers = request.headers;
+  if (etag || lastModified) {
+    headers = { ...headers };
+    if (etag) headers['if-none-match'] = etag;
+    if (lastModified) headers['if-modified-since'] = lastModified;
+  }
 
-  const sent = await send(http, { ...request, headers }, opts);
-  if (!sent.ok) return sent.outcome;
-  const res = sent.res;
+  // The request inline rather than through send(): one async frame less on every poll.
+  let res: HttpResponse;
+  try {
+    res = await http.request({ method: 'GET', url: request.url, headers, timeoutMs: opts.timeoutMs, maxBodyBytes: maxBytes(opts) });
+  } catch (err) {
+    return sendFailure(err);
+  }
   if (res.status === 304) return { kind: 'not_modified' };
   if (res.truncated && res.status >= 200 && res.status < 300) {
     return failure({ kind: 'malformed', status: res.status, message: `response body exceeds ${maxBytes(opts)} bytes` });
@@ -95,12 +103,17 @@ async function send(
     });
     return { ok: true, res };
   } catch (err) {
-    if (err instanceof HttpError) {
-      const message = err.code === 'blocked' ? `blocked by the SSRF guard: ${err.message}` : `${err.code}: ${err.message}`;
-      return { ok: false, outcome: failure({ kind: 'transient', message }) };
-    }
-    return { ok: false, outcome: failure({ kind: 'transient', message: `request failed: ${(err as Error)?.message ?? String(err)}` }) };
+    return { ok: false, outcome: sendFailure(err) };
   }
+}
+
+/** A request that got no HTTP answer is transient, and says why. */
+function sendFailure(err: unknown): FailureOutcome {
+  if (err instanceof HttpError) {
+    const message = err.code === 'blocked' ? `blocked by the SSRF guard: ${err.message}` : `${err.code}: ${err.message}`;
+    return failure({ kind: 'transient', message });
+  }
+  return failure({ kind: 'transient', message: `request failed: ${(err as Error)?.message ?? String(err)}` });
 }
 
 function validatorsOf(res: HttpResponse): Validators | null {

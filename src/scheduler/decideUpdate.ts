@@ -22,8 +22,8 @@ export interface DecideContext {
   now: number;
   random: Random;
   learned: DurationModel | null;
-  /** Lazily asked only when the progress alone changed. */
-  wantsProgress: () => boolean;
+  /** Whether the tenant has a subscription to job.progress; asked only when the progress alone changed. */
+  wantsProgress: (tenantId: string, now: number) => boolean;
 }
 
 export function boundsFor(row: JobRow, provider: Provider): { floor: number; ceiling: number } {
@@ -59,22 +59,16 @@ function decideObserved(
   const prev = snapshotOf(row);
   const change = detectChange(prev, obs, () => wantsProgress(ctx));
   const u = base(ctx);
-  Object.assign(u, {
-    state: change.next.state,
-    upstreamStatus: change.next.upstreamStatus,
-    progress: change.next.progress,
-    result: json(change.next.result),
-    error: json(change.next.error),
-    etaAt: change.next.etaAt,
-    polled: true,
-    consecutiveFailures: 0,
-    notFoundCount: 0,
-    notFoundSince: null,
-    unauthorizedCount: 0,
-    etag: validators?.etag ?? null,
-    lastModified: validators?.lastModified ?? null,
-    lastPolledAt: now,
-  });
+  const next = change.next;
+  u.state = next.state;
+  u.upstreamStatus = next.upstreamStatus;
+  u.progress = next.progress;
+  u.result = json(next.result);
+  u.error = json(next.error);
+  u.etaAt = next.etaAt;
+  succeeded(u, now);
+  u.etag = validators?.etag ?? null;
+  u.lastModified = validators?.lastModified ?? null;
   if (change.eventType) {
     u.lastChangedAt = now;
     u.event = eventFor(ctx, change.eventType, {
@@ -96,14 +90,54 @@ function decideObserved(
     return u;
   }
   schedule(ctx, u, change.eventType != null, change.next.etaAt);
+  u.scheduleOnly = onlyScheduleMoved(u, row);
   return u;
 }
 
 function decideUnchanged(ctx: DecideContext): JobUpdate {
   const u = base(ctx);
-  Object.assign(u, { polled: true, consecutiveFailures: 0, notFoundCount: 0, notFoundSince: null, unauthorizedCount: 0, lastPolledAt: ctx.now });
+  succeeded(u, ctx.now);
   schedule(ctx, u, false, ctx.row.eta_at);
+  u.scheduleOnly = onlyScheduleMoved(u, ctx.row);
   return u;
+}
+
+/**
+ * A successful poll whose update equals the claimed row but for the schedule, the poll time and
+ * the (reset) failure counters: recordPollOutcomes writes it with a narrower statement.
+ */
+function onlyScheduleMoved(u: JobUpdate, row: JobRow): boolean {
+  return (
+    u.polled &&
+    !u.failed &&
+    u.event === null &&
+    u.durationSample === null &&
+    u.finishedAt === row.finished_at &&
+    u.consecutiveFailures === 0 &&
+    u.notFoundCount === 0 &&
+    u.notFoundSince === null &&
+    u.unauthorizedCount === 0 &&
+    u.state === row.state &&
+    u.upstreamStatus === row.upstream_status &&
+    u.progress === row.progress &&
+    u.result === row.result &&
+    u.error === row.error &&
+    u.etaAt === row.eta_at &&
+    u.etag === row.etag &&
+    u.lastModified === row.last_modified &&
+    u.lastFailure === row.last_failure &&
+    u.lastChangedAt === row.last_changed_at
+  );
+}
+
+/** A poll that got an answer: the failure counters start again. */
+function succeeded(u: JobUpdate, now: number): void {
+  u.polled = true;
+  u.consecutiveFailures = 0;
+  u.notFoundCount = 0;
+  u.notFoundSince = null;
+  u.unauthorizedCount = 0;
+  u.lastPolledAt = now;
 }
 
 function decideFailure(ctx: DecideContext, failure: PollFailure): JobUpdate {
@@ -258,7 +292,7 @@ const capAtDeadline = (at: number, row: JobRow): number => Math.min(at, row.dead
 function wantsProgress(ctx: DecideContext): boolean {
   const filter = parseJson<unknown>(ctx.row.events);
   if (ctx.row.callback_url && Array.isArray(filter) && filter.includes('job.progress')) return true;
-  return ctx.wantsProgress();
+  return ctx.wantsProgress(ctx.row.tenant_id, ctx.now);
 }
 
 const asState = (s: string | null): JobState | null =>

@@ -62,13 +62,40 @@ export function resolveTarget(
         provider,
         target: { ...base, credentials, http: null },
         baseUrl,
-        origin: new URL(baseUrl).origin,
-        budgetKey: `${provider.name}:${row.connection_id ?? fnv1a(credentials.apiKey)}`,
+        origin: originOf(baseUrl),
+        budgetKey: `${provider.name}:${row.connection_id ?? credentialTag(credentials)}`,
       },
     };
   } catch (err) {
     return { ok: false, provider, message: `cannot prepare the poll: ${(err as Error).message}` };
   }
+}
+
+/**
+ * The tag of credentials sealed on the job itself, remembered per opened credentials object:
+ * the secret cache hands back the same object for the same sealed value, so the key is not
+ * hashed again on every poll.
+ */
+const credentialTags = new WeakMap<ProviderCredentials, string>();
+function credentialTag(credentials: ProviderCredentials): string {
+  let tag = credentialTags.get(credentials);
+  if (tag === undefined) {
+    tag = fnv1a(credentials.apiKey);
+    credentialTags.set(credentials, tag);
+  }
+  return tag;
+}
+
+/** A provider's base URL is one of a few: parse each once, not once per poll. */
+const origins = new Map<string, string>();
+function originOf(baseUrl: string): string {
+  let origin = origins.get(baseUrl);
+  if (origin === undefined) {
+    origin = new URL(baseUrl).origin;
+    if (origins.size >= 100) origins.clear();
+    origins.set(baseUrl, origin);
+  }
+  return origin;
 }
 
 function credentialsOf(db: Database, row: JobRow, secretBox: SecretBox): ProviderCredentials | null {

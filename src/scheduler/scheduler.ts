@@ -40,6 +40,7 @@ import { cachingSecretBox } from './secretCache.ts';
 import { resolveTarget, type ResolvedTarget } from './pollTarget.ts';
 import { decideEnd, decideOutcome, deadlineError, type DecideContext } from './decideUpdate.ts';
 import { pollUnits, type PollUnit } from './pollUnits.ts';
+import { pollOnce } from '../providers/poll.ts';
 import { KeyWalks } from './batchWalk.ts';
 
 export interface SchedulerOptions {
@@ -127,7 +128,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const budgets = new RateBudgets(opts.rateBudget);
   const learnedCache = new LruCache<DurationModel>(10_000, 60_000);
   const progressCache = new LruCache<boolean>(10_000, 5_000);
-  const background = new Set<Promise<void>>();
+  // Polls in flight (started units), and idle() callers waiting for none.
+  let running = 0;
+  const idleWaiters: Array<() => void> = [];
   let pending: Pending[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   let flushAt = Infinity;
@@ -145,19 +148,29 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const aheadCap = 2 * opts.maxInFlight;
   const refillAfter = Math.max(1, Math.ceil((3 * aheadCap) / 4));
 
-  const contextFor = (row: JobRow, leaseToken: string, resolved: { provider: ResolvedTarget['provider'] }): DecideContext => {
-    const now = clock.now();
+  // One function for every poll (not a closure per poll): asked only when the progress alone changed.
+  const tenantWantsProgressNow = (tenantId: string, now: number): boolean =>
+    progressCache.getOrLoad(tenantId, now, () => tenantWantsProgress(db, tenantId));
+
+  const contextFor = (row: JobRow, leaseToken: string, provider: ResolvedTarget['provider'], now: number): DecideContext => {
     return {
       row,
       leaseToken,
-      provider: resolved.provider,
+      provider,
       now,
       random,
       learned: learnedCache.getOrLoad(`${row.tenant_id}\u0000${row.provider}`, now, () =>
         loadDurationModel(db, row.tenant_id, row.provider),
       ),
-      wantsProgress: () => progressCache.getOrLoad(row.tenant_id, now, () => tenantWantsProgress(db, row.tenant_id)),
+      wantsProgress: tenantWantsProgressNow,
     };
+  };
+
+  /** The decision as a pending outcome: tagged with its provider in place, not copied. */
+  const pendingOf = (update: JobUpdate, provider: string): Pending => {
+    const u = update as Pending;
+    u.provider = provider;
+    return u;
   };
 
   const reportRecorded = (batch: Pending[], report: RecordReport): void => {
@@ -256,26 +269,40 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       unknownStatus,
       durationMs: now - startedAt,
     });
-    record({ ...decideOutcome(contextFor(row, leaseToken, resolved), outcome), provider: row.provider });
+    record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved.provider, now), outcome), row.provider));
   };
+
+  const pollClock = { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() };
 
   /** Starts one unit if its origin and the total have a free slot. */
   const startUnit = (unit: PollUnit, leaseToken: string): Promise<void> | null => {
     const origin = unit.rows[0]!.resolved.origin;
     if (!inFlight.tryAcquire(origin)) return null;
-    const startedAt = clock.now();
-    const task: Promise<void> = pollUnits(deps.http, unit, { timeoutMs: opts.pollTimeoutMs, now: () => clock.now() }, (row, resolved, outcome) =>
-      onOutcome(row, leaseToken, resolved, outcome, startedAt),
-    )
-      .catch((err) => logger.error({ err }, 'poll task failed'))
-      .finally(() => {
-        inFlight.release(origin);
-        background.delete(task);
-        startAhead();
-      });
-    background.add(task);
-    return task;
+    running++;
+    return runUnit(unit, leaseToken, origin, clock.now());
   };
+
+  // An async function with try/finally rather than `.catch().finally()` on the poll's promise:
+  // no closures and no extra promises per poll.
+  async function runUnit(unit: PollUnit, leaseToken: string, origin: string, startedAt: number): Promise<void> {
+    try {
+      if (!unit.walk && !unit.follow && unit.rows.length === 1) {
+        // The common case, a single job: polled here, with no sink closure and no batch path.
+        const { row, resolved } = unit.rows[0]!;
+        const outcome = await pollOnce(deps.http, resolved.provider, resolved.target, resolved.baseUrl, { timeoutMs: opts.pollTimeoutMs, now: clock.now() });
+        onOutcome(row, leaseToken, resolved, outcome, startedAt);
+      } else {
+        await pollUnits(deps.http, unit, pollClock, (row, resolved, outcome) => onOutcome(row, leaseToken, resolved, outcome, startedAt));
+      }
+    } catch (err) {
+      logger.error({ err }, 'poll task failed');
+    } finally {
+      inFlight.release(origin);
+      running--;
+      startAhead();
+      if (running === 0) for (const wake of idleWaiters.splice(0)) wake();
+    }
+  }
 
   /** Starts queued units, oldest first, while there are slots. */
   const startAhead = (): void => {
@@ -325,7 +352,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         if (row.deadline_at <= now) {
           const provider = deps.providers.get(row.provider);
           if (provider) {
-            record({ ...decideEnd(contextFor(row, leaseToken, { provider }), deadlineError(row)), provider: row.provider });
+            record(pendingOf(decideEnd(contextFor(row, leaseToken, provider, now), deadlineError(row)), row.provider));
             continue;
           }
         }
@@ -334,7 +361,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           logger.error({ jobId: row.id, provider: row.provider, reason: resolved.message }, 'cannot poll job');
           if (resolved.provider) {
             const outcome: PollOutcome = { kind: 'failure', failure: { kind: 'transient', message: resolved.message } };
-            record({ ...decideOutcome(contextFor(row, leaseToken, { provider: resolved.provider }), outcome), provider: row.provider });
+            record(pendingOf(decideOutcome(contextFor(row, leaseToken, resolved.provider, now), outcome), row.provider));
           } else {
             releases.push({ jobId: row.id, leaseToken, nextPollAt: now + opts.leaseMs });
           }
@@ -378,7 +405,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       // commit (the recordDelayMs timer is the backstop); otherwise they are recorded now.
       if (!more) flush();
     }
-    return { nextDueAt: nextDueAt(db), more };
+    // After a full claim more is due now: the driver runs the next step at once, so the
+    // earliest due time is not looked up.
+    return { nextDueAt: more ? now : nextDueAt(db), more };
   }
 
   // Jitter on hand-backs so a credential's deferred jobs don't all return at the same instant.
@@ -389,8 +418,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async idle() {
       for (;;) {
         startAhead();
-        if (background.size === 0) break;
-        await Promise.allSettled([...background]);
+        if (running === 0) break;
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
       }
       if (ahead.length > 0) {
         const releases: Release[] = [];

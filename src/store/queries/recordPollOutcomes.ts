@@ -45,6 +45,13 @@ export interface JobUpdate {
   };
   /** A finished job's time-to-terminal, for the learned distribution. */
   durationSample: null | { provider: string; durationMs: number };
+  /**
+   * Set by the decider when the poll got an answer and nothing but the schedule moved (the
+   * common case: the upstream says what it said last time). Every other field then equals the
+   * claimed row, the failure counters are reset and no event is written, so the narrower
+   * statement below writes the same row.
+   */
+  scheduleOnly?: boolean;
 }
 
 export interface RecordReport {
@@ -73,11 +80,26 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
         finished_at = ?, updated_at = ?
       WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
   );
+  // The common case binds 7 values instead of 25, and leaves finished_at out of the SET list, so
+  // SQLite does not re-write the entries of the partial indexes that depend on it (jobs_finished,
+  // jobs_active_by_provider). Same lease and sequence guard.
+  const updateSchedule = db.prepare(
+    `UPDATE jobs SET next_poll_at = ?, lease_token = NULL, lease_expires_at = NULL, current_interval_ms = ?,
+        poll_count = poll_count + 1, consecutive_failures = 0, not_found_count = 0, not_found_since = NULL,
+        unauthorized_count = 0, last_polled_at = ?, updated_at = ?
+      WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
+  );
   const insertEvent = db.prepare(
     'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
     for (const u of updates) {
+      if (u.scheduleOnly) {
+        const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.leaseToken, u.claimedSequence).changes;
+        if (applied === 0) report.stale++;
+        else report.applied++;
+        continue;
+      }
       const changes = update.run(
         u.state,
         u.upstreamStatus,
