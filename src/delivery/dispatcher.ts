@@ -62,9 +62,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   const pacer = new ClaimPacer(capacity, probeRoom);
   const circuits = new CircuitBreakers({ ...DEFAULT_CIRCUIT, ...o.circuit });
-  const queue = new SendQueue({ clock, logger, onAttempt: deps.onAttempt, sendContext, circuits, slots, pacer, maxInFlight, originBusyRetryMs });
+  // `flush` (below) commits what the batcher gathered and refills the queue.
   const commits = new CommitBatcher(flush, pacer, Math.min(maxInFlight, prefetch / 2));
-  queue.commitTo(commits);
+  const queue = new SendQueue({ clock, logger, onAttempt: deps.onAttempt, sendContext, circuits, slots, pacer, commits, maxInFlight, originBusyRetryMs });
   const { flights } = queue;
   let waiters: Array<() => void> = [];
 

@@ -38,6 +38,8 @@ export interface SendQueueDeps {
   circuits: CircuitBreakers;
   slots: OriginSlots<Flight>;
   pacer: ClaimPacer;
+  /** Where finished sends and hand-backs go. */
+  commits: CommitBatcher;
   maxInFlight: number;
   originBusyRetryMs: number;
 }
@@ -51,13 +53,10 @@ export class SendQueue {
   stopping = false;
   /** Shut down: late answers are ignored, their deliveries were released. */
   closed = false;
-  private commits!: CommitBatcher;
+  private readonly commits: CommitBatcher;
 
-  constructor(private readonly deps: SendQueueDeps) {}
-
-  /** Where finished sends and hand-backs go (the two refer to each other). */
-  commitTo(commits: CommitBatcher): void {
-    this.commits = commits;
+  constructor(private readonly deps: SendQueueDeps) {
+    this.commits = deps.commits;
   }
 
   /** Deliveries queued for the send slots: ready, or waiting for a slot at their origin. */
