@@ -1,0 +1,183 @@
+/**
+ * The dispatcher's claimed deliveries between claim and commit: a small ready queue, the send
+ * slots (at most maxInFlight at once, at most maxPerOrigin per origin, a bounded queue per busy
+ * origin, see origins.ts), and the per-origin circuit, asked at send time. A finished send is
+ * replaced at once, from its origin's queue or the ready queue, and its outcome goes to the
+ * CommitBatcher; nothing ever waits for a slow send.
+ */
+import type { CircuitBreakers } from '../core/circuitBreaker.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ClaimedDelivery } from '../store/queries/claimDueDeliveries.ts';
+import type { OriginSlots } from './origins.ts';
+import type { ClaimPacer } from './claimPacer.ts';
+import type { CommitBatcher } from './commitBatcher.ts';
+import { sendDelivery, type SendContext } from './send.ts';
+import type { DispatcherDeps } from './types.ts';
+
+export interface Flight {
+  delivery: ClaimedDelivery;
+  origin: string;
+  probe: boolean;
+}
+
+/** While the engine refills itself, the loop needs to look again only for work falling due meanwhile. */
+export const FULL_RECHECK_MS = 1_000;
+/** Shortest wait for a delivery handed back by a busy (not failing) origin. */
+const MIN_BUSY_RETRY_MS = 20;
+
+/** The same target: one subscription, or one job's callback, at the same URL. */
+const sameTarget = (a: ClaimedDelivery, b: ClaimedDelivery): boolean =>
+  a.url === b.url && (a.subscriptionId ? a.subscriptionId === b.subscriptionId : !b.subscriptionId && a.jobId === b.jobId);
+
+export interface SendQueueDeps {
+  clock: Clock;
+  logger: Logger;
+  onAttempt: DispatcherDeps['onAttempt'];
+  sendContext: SendContext;
+  circuits: CircuitBreakers;
+  slots: OriginSlots<Flight>;
+  pacer: ClaimPacer;
+  /** Where finished sends and hand-backs go. */
+  commits: CommitBatcher;
+  maxInFlight: number;
+  originBusyRetryMs: number;
+}
+
+export class SendQueue {
+  /** Every claimed delivery not yet committed or handed back: ready, waiting for an origin, sending. */
+  readonly flights = new Map<string, Flight>();
+  private readonly ready: Flight[] = [];
+  private sending = 0;
+  /** No more sends start (shutdown). */
+  stopping = false;
+  /** Shut down: late answers are ignored, their deliveries were released. */
+  closed = false;
+  private readonly commits: CommitBatcher;
+
+  constructor(private readonly deps: SendQueueDeps) {
+    this.commits = deps.commits;
+  }
+
+  /** Deliveries queued for the send slots: ready, or waiting for a slot at their origin. */
+  get stocked(): number {
+    return this.ready.length + this.deps.slots.waitingCount;
+  }
+
+  /** Takes claimed deliveries into the ready queue. */
+  add(flight: Flight): void {
+    this.flights.set(flight.delivery.id, flight);
+    this.ready.push(flight);
+  }
+
+  scheduleCommit(): void {
+    this.commits.schedule(this.stocked, this.stopping);
+  }
+
+  handBack(f: Flight, dueAt: number): void {
+    this.flights.delete(f.delivery.id);
+    if (f.probe) this.deps.circuits.abandonProbe(f.origin, this.deps.clock.now());
+    this.commits.handBacks.push({ id: f.delivery.id, leaseToken: f.delivery.leaseToken, dueAt });
+  }
+
+  /** Gives back every delivery not sent yet (shutdown). */
+  handBackUnsent(now: number): void {
+    for (const f of [...this.ready.splice(0), ...this.deps.slots.drainWaiting()]) this.handBack(f, now);
+  }
+
+  /**
+   * Moves ready deliveries into free send slots. The circuit is asked here, at send time, so a
+   * delivery claimed before its origin's circuit opened is deferred too. Returns when claims
+   * should hold (an origin that keeps up had no room, see ClaimPacer), or null.
+   */
+  pump(): number | null {
+    const { circuits, slots, clock } = this.deps;
+    let holdUntil: number | null = null;
+    while (this.sending < this.deps.maxInFlight && this.ready.length > 0 && !this.stopping) {
+      const f = this.ready.shift()!;
+      const admission = circuits.admit(f.origin, clock.now());
+      if (!admission.ok) {
+        this.handBack(f, admission.retryAt);
+        continue;
+      }
+      f.probe = admission.probe;
+      const now = clock.now();
+      const slot = slots.offer(f.origin, f, now);
+      if (slot === 'send') this.send(f);
+      else if (slot === 'full') {
+        const pace = slots.busyPace(f.origin, now, { minMs: MIN_BUSY_RETRY_MS, maxMs: this.deps.originBusyRetryMs });
+        this.handBack(f, now + pace.delayMs);
+        if (!pace.walkOn) holdUntil = Math.max(holdUntil ?? 0, now + Math.min(pace.delayMs, FULL_RECHECK_MS));
+      }
+    }
+    return holdUntil;
+  }
+
+  private send(f: Flight): void {
+    const { circuits, clock, logger } = this.deps;
+    this.sending += 1;
+    const d = f.delivery;
+    // A delivery that waited past its lease may already be another worker's: leave it alone.
+    if (clock.now() >= d.leaseExpiresAt) {
+      if (f.probe) circuits.abandonProbe(f.origin, clock.now());
+      this.flights.delete(d.id);
+      this.finishSend(f);
+      return;
+    }
+    void sendDelivery(d, this.deps.sendContext).then((outcome) => {
+      if (this.closed || this.flights.get(d.id) !== f) return; // released on shutdown
+      if (outcome.verdict.kind === 'retry' && outcome.verdict.originFailure) {
+        if (circuits.recordFailure(f.origin, clock.now())) logger.warn({ origin: f.origin }, 'circuit opened: deliveries to this origin are deferred');
+      } else circuits.recordSuccess(f.origin);
+      logger.debug(
+        { deliveryId: d.id, origin: f.origin, statusCode: outcome.statusCode, verdict: outcome.verdict.kind, durationMs: outcome.durationMs },
+        'delivery attempt',
+      );
+      this.deps.onAttempt?.({
+        deliveryId: d.id,
+        tenantId: d.tenantId,
+        origin: f.origin,
+        durationMs: outcome.durationMs,
+        statusCode: outcome.statusCode,
+        verdict: outcome.verdict.kind,
+      });
+      this.commits.outcomes.push({ ...outcome, flight: f });
+      // 410: nothing more goes to this target, not even what is already claimed (the commit
+      // cancels those rows).
+      if (outcome.verdict.kind === 'gone') this.dropUnsent((x) => sameTarget(x, d));
+      this.finishSend(f);
+    });
+  }
+
+  /** Frees the send slot: the origin's waiting delivery or the next ready one takes it. */
+  private finishSend(f: Flight): void {
+    const { circuits, slots, clock } = this.deps;
+    this.sending -= 1;
+    const now = clock.now();
+    const next = slots.done(f.origin, now);
+    if (next) {
+      const admission = this.stopping ? ({ ok: false, retryAt: now } as const) : circuits.admit(f.origin, now);
+      if (admission.ok) {
+        next.probe = admission.probe;
+        this.send(next);
+      } else {
+        // The origin's circuit opened meanwhile: its waiting deliveries go back, unattempted.
+        for (const w of [next, ...slots.drainOrigin(f.origin)]) this.handBack(w, admission.retryAt);
+        slots.releaseSlot(f.origin);
+      }
+    }
+    const holdUntil = this.pump();
+    if (holdUntil !== null) this.deps.pacer.hold(holdUntil, this.flights.size);
+    this.scheduleCommit();
+  }
+
+  /** Forgets claimed, unsent deliveries whose rows were canceled (their lease is gone with it). */
+  dropUnsent(match: (d: ClaimedDelivery) => boolean): void {
+    const dropped = [...this.deps.slots.removeWaiting((f) => match(f.delivery))];
+    for (let i = this.ready.length - 1; i >= 0; i--) if (match(this.ready[i]!.delivery)) dropped.push(...this.ready.splice(i, 1));
+    for (const f of dropped) {
+      this.flights.delete(f.delivery.id);
+      if (f.probe) this.deps.circuits.abandonProbe(f.origin, this.deps.clock.now());
+    }
+  }
+}
