@@ -41,6 +41,8 @@ export type TakeResult = { ok: true } | { ok: false; waitMs: number };
 
 export class RateBudgets {
   private readonly buckets = new Map<string, Bucket>();
+  /** The key asked for last, which is the last in `buckets`' order. */
+  private newest: string | undefined;
   private readonly options: RateBudgetOptions;
 
   constructor(options: Partial<RateBudgetOptions> = {}) {
@@ -81,7 +83,12 @@ export class RateBudgets {
   private bucket(key: string, now: number): Bucket {
     let b = this.buckets.get(key);
     if (b) {
-      this.buckets.delete(key); // re-insert: Map order is the LRU order
+      // Re-insert: Map order is the LRU order. The key asked for last is already last; moving it
+      // again (a delete and a set on every poll of a busy credential) would change nothing.
+      if (key !== this.newest) {
+        this.buckets.delete(key);
+        this.buckets.set(key, b);
+      }
     } else {
       const rate = this.options.initialRate;
       b = { rate, tokens: rate * this.options.burstSeconds, updatedAt: now, blockedUntil: 0 };
@@ -89,11 +96,12 @@ export class RateBudgets {
         const oldest = this.buckets.keys().next().value;
         if (oldest !== undefined) this.buckets.delete(oldest);
       }
+      this.buckets.set(key, b);
     }
+    this.newest = key;
     const capacity = Math.max(1, b.rate * this.options.burstSeconds);
     b.tokens = Math.min(capacity, b.tokens + (Math.max(0, now - b.updatedAt) / 1000) * b.rate);
     b.updatedAt = now;
-    this.buckets.set(key, b);
     return b;
   }
 }

@@ -166,6 +166,10 @@ export const genericFailure = (provider: string, message?: string | null): JobEr
   message: message && message.trim() !== '' ? message : `${provider} reported the job as failed`,
 });
 
-/** Path segments are URL-encoded; a base URL's trailing slashes are ignored. */
-export const joinUrl = (baseUrl: string, path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
+/**
+ * Path segments are URL-encoded; a base URL's trailing slashes are ignored. The regex runs only
+ * when there is one: this builds every poll's URL.
+ */
+export const joinUrl = (baseUrl: string, path: string): string =>
+  baseUrl.endsWith('/') ? `${baseUrl.replace(/\/+$/, '')}${path}` : baseUrl + path;
 export const seg = (value: string): string => encodeURIComponent(value);

@@ -41,6 +41,17 @@ export class PollDecisions {
   private readonly tenantWantsProgressNow = (tenantId: string, now: number): boolean =>
     this.progressCache.getOrLoad(tenantId, now, () => tenantWantsProgress(this.deps.db, tenantId));
 
+  // The learned model's cache key, kept while consecutive polls are of the same tenant and
+  // provider (the common case): a key built per poll is a new string, hashed again on every lookup.
+  private lastKey = { tenantId: '', provider: '', key: '' };
+  private learnedKey(row: JobRow): string {
+    const last = this.lastKey;
+    if (row.tenant_id !== last.tenantId || row.provider !== last.provider) {
+      this.lastKey = { tenantId: row.tenant_id, provider: row.provider, key: `${row.tenant_id}\u0000${row.provider}` };
+    }
+    return this.lastKey.key;
+  }
+
   private contextFor(row: JobRow, leaseToken: string, provider: ResolvedTarget['provider'], now: number): DecideContext {
     const { db } = this.deps;
     return {
@@ -49,9 +60,7 @@ export class PollDecisions {
       provider,
       now,
       random: this.deps.random,
-      learned: this.learnedCache.getOrLoad(`${row.tenant_id}\u0000${row.provider}`, now, () =>
-        loadDurationModel(db, row.tenant_id, row.provider),
-      ),
+      learned: this.learnedCache.getOrLoad(this.learnedKey(row), now, () => loadDurationModel(db, row.tenant_id, row.provider)),
       wantsProgress: this.tenantWantsProgressNow,
     };
   }

@@ -29,13 +29,6 @@ export function resolveTarget(
   const provider = providers.get(row.provider) ?? null;
   if (!provider) return { ok: false, provider, message: `unknown provider ${row.provider}` };
   try {
-    const validators = { etag: row.etag, lastModified: row.last_modified };
-    const base = {
-      externalId: row.external_id,
-      validators,
-      previousState: row.state as PollTarget['previousState'],
-      requestId: `${row.id}.${row.poll_count + 1}`,
-    };
     if (provider.name === 'http') {
       if (!row.http_spec) return { ok: false, provider, message: 'the http provider needs a spec' };
       const spec = JSON.parse(row.http_spec) as HttpSpec;
@@ -45,7 +38,7 @@ export function resolveTarget(
         ok: true,
         value: {
           provider,
-          target: { ...base, credentials: null, http: { spec, headers } },
+          target: targetOf(row, null, { spec, headers }),
           baseUrl: '',
           origin,
           budgetKey: `http:${origin}:${fnv1a(JSON.stringify(headers))}`,
@@ -60,7 +53,7 @@ export function resolveTarget(
       ok: true,
       value: {
         provider,
-        target: { ...base, credentials, http: null },
+        target: targetOf(row, credentials, null),
         baseUrl,
         origin: originOf(baseUrl),
         budgetKey: `${provider.name}:${row.connection_id ?? credentialTag(credentials)}`,
@@ -69,6 +62,18 @@ export function resolveTarget(
   } catch (err) {
     return { ok: false, provider, message: `cannot prepare the poll: ${(err as Error).message}` };
   }
+}
+
+// Built in one literal (not a base object spread into each variant): this runs on every poll.
+function targetOf(row: JobRow, credentials: ProviderCredentials | null, http: PollTarget['http']): PollTarget {
+  return {
+    externalId: row.external_id,
+    validators: { etag: row.etag, lastModified: row.last_modified },
+    previousState: row.state as PollTarget['previousState'],
+    requestId: `${row.id}.${row.poll_count + 1}`,
+    credentials,
+    http,
+  };
 }
 
 /**

@@ -28,6 +28,21 @@ describe('RateBudgets (AIMD)', () => {
     expect(b.size).toBe(3);
     expect(b.rateOf('a')).toBeNull();
   });
+  it('evicts the least recently used credential, also when the same key is asked for in a row', () => {
+    const b = new RateBudgets({ maxKeys: 2 });
+    b.onRateLimited('a', T0);
+    b.onRateLimited('b', T0);
+    b.take('b', T0);
+    b.take('a', T0);
+    b.take('a', T0);
+    b.take('c', T0);
+    expect(b.rateOf('b')).toBeNull();
+    expect(b.rateOf('a')).not.toBeNull();
+    b.take('c', T0);
+    b.take('d', T0);
+    expect(b.rateOf('a')).toBeNull();
+    expect(b.size).toBe(2);
+  });
 });
 
 describe('durationModel', () => {
