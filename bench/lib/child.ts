@@ -6,6 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUN_TS = resolve(ROOT, 'bin/run-ts.js');
@@ -94,4 +96,19 @@ export async function runTaskServers(upstreamOptions: Record<string, unknown>): 
     startServer('bench/servers/receiver.ts', { record: true }),
   ]);
   return { upstream, receiver };
+}
+
+/**
+ * The body of every server script: listens on loopback with long keep-alive and tells its URL to
+ * the benchmark that forked it (over IPC), or prints it when started by hand (profiling).
+ */
+export function serveChild(server: Server): void {
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (process.send) process.send({ url });
+    else console.log(url);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  process.on('disconnect', () => process.exit(0));
 }

@@ -6,7 +6,7 @@
  *   GET /_records -> { records: [{ at, body }] }  (and forgets them)
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveChild } from '../lib/child.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { record?: boolean };
 let received = 0;
@@ -31,13 +31,4 @@ const server = createServer((req, res) => {
     res.writeHead(204).end();
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  // Forked by the benchmark: report over IPC; started by hand (profiling): print it.
-  if (process.send) process.send({ url });
-  else console.log(url);
-});
-process.on('SIGTERM', () => process.exit(0));
-process.on('disconnect', () => process.exit(0));
+serveChild(server);

@@ -6,7 +6,7 @@
  * in the webhook's `data.upstream`.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveChild } from '../lib/child.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { alternating?: { periodMs: number } };
 let served = 0;
@@ -34,13 +34,4 @@ const server = createServer((req, res) => {
   const body = bodyFor(id);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  // Forked by the benchmark: report over IPC; started by hand (profiling): print it.
-  if (process.send) process.send({ url });
-  else console.log(url);
-});
-process.on('SIGTERM', () => process.exit(0));
-process.on('disconnect', () => process.exit(0));
+serveChild(server);

@@ -4,17 +4,12 @@
  * times bare undici POSTing the same bodies at the same concurrency.
  */
 import { taskMain } from '../lib/child.ts';
+import { benchDispatcher } from '../lib/engines.ts';
 import { runBare } from '../lib/bareUndici.ts';
-import { RETRY_SCHEDULE } from '../lib/settings.ts';
 import { benchTenant, deliveryBodies, openBenchDb, seedDeliveries } from '../lib/seed.ts';
-import { systemClock } from '../../src/core/clock.ts';
-import { mathRandom } from '../../src/core/random.ts';
-import { nullLogger } from '../../src/core/logger.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
 import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
-import { createDispatcher } from '../../src/delivery/index.ts';
-import { parseDurations } from '../../src/config.ts';
 import { rmSync } from 'node:fs';
 
 export interface DeliveryInput {
@@ -64,21 +59,10 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   let done = 0;
   let finish: () => void = () => {};
   const allDone = new Promise<void>((resolve) => (finish = resolve));
-  const dispatcher = createDispatcher({
-    db: b.db,
-    clock: systemClock,
-    random: mathRandom,
+  const dispatcher = benchDispatcher(b, {
     http,
-    secretBox: b.box,
-    logger: nullLogger,
-    workerId: 'bench',
-    options: {
-      retryScheduleMs: parseDurations(RETRY_SCHEDULE),
-      timeoutMs: 15_000,
-      userAgent: 'pollhook/bench',
-      maxPerOrigin: input.concurrency,
-      ...input.dispatcherOptions,
-    },
+    concurrency: input.concurrency,
+    options: input.dispatcherOptions,
     onOutcome: () => {
       if (++done === input.count) finish();
     },

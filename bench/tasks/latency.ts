@@ -9,17 +9,10 @@ import { rmSync } from 'node:fs';
 import { runTaskServers, taskMain, waitUntil } from '../lib/child.ts';
 import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
 import { mean, percentile } from '../lib/stats.ts';
-import { RETRY_SCHEDULE, UNLIMITED_BUDGET } from '../lib/settings.ts';
-import { systemClock } from '../../src/core/clock.ts';
-import { mathRandom } from '../../src/core/random.ts';
-import { nullLogger } from '../../src/core/logger.ts';
+import { benchDispatcher, benchScheduler } from '../lib/engines.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop, type Loop } from '../../src/runtime/node/loop.ts';
 import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
-import { createProviderRegistry } from '../../src/providers/registry.ts';
-import { createScheduler } from '../../src/scheduler/index.ts';
-import { createDispatcher } from '../../src/delivery/index.ts';
-import { parseDurations } from '../../src/config.ts';
 
 export interface LatencyInput {
   /** Measured capacities (per second) from measurements 1 and 2. */
@@ -95,34 +88,14 @@ async function measure(input: LatencyInput, jobs: number, periodMs: number, warm
   const targetHttp = createNodeHttpClient({ ssrf: { allowPrivate: true, allowHttp: true }, connectionsPerOrigin: input.concurrency });
   let polls = 0;
   let deliveryLoop: Loop | null = null;
-  const scheduler = createScheduler({
-    db: b.db,
-    clock: systemClock,
-    random: mathRandom,
+  const scheduler = benchScheduler(b, {
     http: upstreamHttp,
-    providers: createProviderRegistry({ fotolabs: upstream.url }),
-    secretBox: b.box,
-    logger: nullLogger,
-    workerId: 'bench',
-    options: { maxInFlight: input.concurrency, maxPerOrigin: input.concurrency, rateBudget: UNLIMITED_BUDGET },
+    upstreamUrl: upstream.url,
+    concurrency: input.concurrency,
     onPoll: () => polls++,
     onDeliveriesQueued: () => deliveryLoop?.wake(),
   });
-  const dispatcher = createDispatcher({
-    db: b.db,
-    clock: systemClock,
-    random: mathRandom,
-    http: targetHttp,
-    secretBox: b.box,
-    logger: nullLogger,
-    workerId: 'bench',
-    options: {
-      retryScheduleMs: parseDurations(RETRY_SCHEDULE),
-      timeoutMs: 15_000,
-      userAgent: 'pollhook/bench',
-      maxPerOrigin: input.concurrency,
-    },
-  });
+  const dispatcher = benchDispatcher(b, { http: targetHttp, concurrency: input.concurrency });
   // As `pollhook serve` runs it: WAL checkpoints in a worker thread, on their own connection.
   const checkpointer = startWalCheckpointer(b.path);
   const schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: () => Date.now() });

@@ -6,16 +6,11 @@
  */
 import { rmSync } from 'node:fs';
 import { taskMain } from '../lib/child.ts';
+import { benchScheduler } from '../lib/engines.ts';
 import { runBare } from '../lib/bareUndici.ts';
-import { UNLIMITED_BUDGET } from '../lib/settings.ts';
 import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
-import { systemClock } from '../../src/core/clock.ts';
-import { mathRandom } from '../../src/core/random.ts';
-import { nullLogger } from '../../src/core/logger.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
-import { createProviderRegistry } from '../../src/providers/registry.ts';
-import { createScheduler } from '../../src/scheduler/index.ts';
 
 export interface PollInput {
   mode: 'pollhook' | 'bare';
@@ -67,16 +62,10 @@ async function pollhook(input: PollInput): Promise<PollResult> {
   let polls = 0;
   let finish: () => void = () => {};
   const allPolled = new Promise<void>((resolve) => (finish = resolve));
-  const scheduler = createScheduler({
-    db: b.db,
-    clock: systemClock,
-    random: mathRandom,
+  const scheduler = benchScheduler(b, {
     http,
-    providers: createProviderRegistry({ fotolabs: input.upstreamUrl }),
-    secretBox: b.box,
-    logger: nullLogger,
-    workerId: 'bench',
-    options: { maxInFlight: input.concurrency, maxPerOrigin: input.concurrency, rateBudget: UNLIMITED_BUDGET },
+    upstreamUrl: input.upstreamUrl,
+    concurrency: input.concurrency,
     onPoll: () => {
       if (++polls === input.count) finish();
     },
