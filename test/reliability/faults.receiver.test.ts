@@ -18,6 +18,7 @@ import { startService, type Service } from '../../src/runtime/node/service.ts';
 import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
 import { nullLogger } from '../../src/core/logger.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { callApi } from '../helpers/api.ts';
 
 interface Hit {
   path: string;
@@ -99,14 +100,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function api(path: string, init: { method?: string; json?: unknown } = {}) {
-  const res = await fetch(service.url + path, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const api = (path: string, init?: { method?: string; json?: unknown }) => callApi(service.url, apiKey, path, init);
 
 /** Registers a fotolabs `success` job (pending, processing, completed) calling back `url`. */
 async function registerJob(url: string) {

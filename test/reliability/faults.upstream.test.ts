@@ -17,6 +17,7 @@ import { startService, type Service } from '../../src/runtime/node/service.ts';
 import { nullLogger } from '../../src/core/logger.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { callApi } from '../helpers/api.ts';
 
 /** Every status is answered twice, so a correct poller sees each one. */
 const LIFECYCLE = { fotolabs: ['pending', 'pending', 'processing', 'processing', 'completed'], magichour: ['queued', 'queued', 'rendering', 'rendering', 'complete'] };
@@ -143,14 +144,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function api(path: string, init: { method?: string; json?: unknown } = {}) {
-  const res = await fetch(service.url + path, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const api = (path: string, init?: { method?: string; json?: unknown }) => callApi(service.url, apiKey, path, init);
 
 async function registerJob(externalId: string, provider = 'fotolabs') {
   const res = await api('/v1/jobs', {
