@@ -20,9 +20,10 @@ export function tenantAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) throw unauthorized('Send an API key as `Authorization: Bearer ph_...`.');
-    const key = authenticateApiKey(deps.db, token);
+    const key = authenticateApiKey(deps.db, token, deps.clock.now());
     if (!key) throw unauthorized('The API key is not valid.');
     c.set('tenantId', key.tenantId);
+    c.set('apiKeyId', key.keyId);
     c.set('logger', c.get('logger').child({ tenantId: key.tenantId }));
     await next();
   };

@@ -1,8 +1,16 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
-import { createTenant } from '../../store/queries/tenants.ts';
-import { bodyErrors, errorResponses, json, jsonBody } from '../schemas/common.ts';
+import { isWellFormedId } from '../../core/ids.ts';
+import { createTenant, deleteTenant, listTenants } from '../../store/queries/tenants.ts';
+import { notFound } from '../problem.ts';
+import { iso } from '../present.ts';
+import { decodeCursor, page } from '../pagination.ts';
+import { IdParam, ListQuery, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common.ts';
 import { TenantCreate, TenantCreated } from '../schemas/tenants.ts';
+import { TenantList } from '../schemas/apiKeys.ts';
+
+const ADMIN = 'Needs `Authorization: Bearer $POLLHOOK_ADMIN_TOKEN`; answers 404 when no admin token is configured.';
+const adminErrors = { 401: errorResponses[401], 404: errorResponses[404], 500: errorResponses[500] } as const;
 
 export function registerTenantRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const create = createRoute({
@@ -10,8 +18,7 @@ export function registerTenantRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     path: '/v1/tenants',
     tags: ['admin'],
     summary: 'Create a tenant (admin)',
-    description:
-      'Needs `Authorization: Bearer $POLLHOOK_ADMIN_TOKEN`; answers 404 when no admin token is configured. The API key and signing secret are shown once.',
+    description: `${ADMIN} The API key and signing secret are shown once.`,
     security: [{ adminToken: [] }],
     request: { body: jsonBody(TenantCreate) },
     responses: {
@@ -26,5 +33,39 @@ export function registerTenantRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     const tenant = createTenant(deps.db, deps.secretBox, body.name, deps.clock.now());
     c.get('logger').info({ tenantId: tenant.id }, 'tenant created');
     return c.json(tenant, 201);
+  });
+
+  const list = createRoute({
+    method: 'get',
+    path: '/v1/tenants',
+    tags: ['admin'],
+    summary: 'List tenants, newest first (admin)',
+    description: ADMIN,
+    security: [{ adminToken: [] }],
+    request: { query: ListQuery },
+    responses: { 200: json(TenantList, 'A page of tenants.'), 422: errorResponses[422], ...adminErrors },
+  });
+  app.openapi(list, (c) => {
+    const q = c.req.valid('query');
+    const rows = listTenants(deps.db, { beforeId: decodeCursor(q.cursor, 'tnt'), limit: q.limit + 1 });
+    return c.json(page(rows, q.limit, (r) => ({ id: r.id, name: r.name, createdAt: iso(r.created_at)! })), 200);
+  });
+
+  const remove = createRoute({
+    method: 'delete',
+    path: '/v1/tenants/{id}',
+    tags: ['admin'],
+    summary: 'Delete a tenant and everything it owns (admin)',
+    description: `${ADMIN} Removes the tenant's jobs, events, deliveries and their attempts, subscriptions, connections, signing secrets and API keys in one transaction. Its keys stop working at once; nothing more is polled or delivered for it. Other tenants are untouched. Irreversible.`,
+    security: [{ adminToken: [] }],
+    request: { params: IdParam('tnt_01JD4V7W8X9Y0Z1A2B3C4D5E6F') },
+    responses: { 204: { description: 'Deleted.' }, ...adminErrors },
+  });
+  app.openapi(remove, (c) => {
+    const { id } = c.req.valid('param');
+    if (!isWellFormedId(id, 'tnt') || !deleteTenant(deps.db, id)) throw notFound('tenant');
+    c.get('logger').warn({ tenantId: id }, 'tenant deleted');
+    deps.hooks?.jobsChanged?.();
+    return c.body(null, 204);
   });
 }
