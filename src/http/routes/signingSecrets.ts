@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { isWellFormedId } from '../../core/ids.ts';
 import { expireSigningSecret, listSigningSecrets, rotateSigningSecret } from '../../store/queries/signingSecrets.ts';
@@ -6,9 +6,7 @@ import { conflict, notFound } from '../problem.ts';
 import { iso } from '../present.ts';
 import { IdParam, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody } from '../schemas/common.ts';
 import { SigningSecretList, SigningSecretRotated } from '../schemas/tenants.ts';
-
-/** Rotation takes no options; a body, when sent, must be `{}` like every body: unknown fields are refused. */
-const SigningSecretRotate = z.strictObject({}).openapi('SigningSecretRotate', { example: {} });
+import { SigningSecretRotate } from '../schemas/apiKeys.ts';
 
 export function registerSigningSecretRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { db, clock } = deps;

@@ -50,6 +50,9 @@ export const ApiKeyRotated = ApiKeyCreated.extend({
   previousExpiresAt: Timestamp.openapi({ description: 'When the old key stops working (now when revoked at once).' }),
 }).openapi('ApiKeyRotated', { example: apiKeyRotatedExample });
 
+/** Secret rotation takes no options; a body, when sent, must be `{}` like every body: unknown fields are refused. */
+export const SigningSecretRotate = z.strictObject({}).openapi('SigningSecretRotate', { example: {} });
+
 export const TenantSchema = z
   .object({ id: z.string().openapi({ example: 'tnt_01JD4V7W8X9Y0Z1A2B3C4D5E6F' }), name: z.string(), createdAt: Timestamp })
   .openapi('Tenant', { example: tenantExample });

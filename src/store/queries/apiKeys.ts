@@ -136,3 +136,7 @@ export function touchApiKey(db: Database, key: AuthenticatedKey, now: number): v
     now - LAST_USED_GRANULARITY_MS,
   );
 }
+
+/** The tenant of a key id (active or not), for commands that name a key alone. */
+export const tenantOfApiKey = (db: Database, id: string): string | undefined =>
+  db.prepare<{ tenant_id: string }>('SELECT tenant_id FROM api_keys WHERE id = ?').get(id)?.tenant_id;
