@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from './deps.ts';
-import { authenticateApiKey } from '../store/queries/authenticate.ts';
+import { authenticateApiKey, recordKeyUse } from '../store/queries/authenticate.ts';
 import { constantTimeEqual } from '../security/tokens.ts';
 import { ProblemError, notFound } from './problem.ts';
 
@@ -26,6 +26,8 @@ export function tenantAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.set('apiKeyId', key.keyId);
     c.set('logger', c.get('logger').child({ tenantId: key.tenantId }));
     await next();
+    // Only a request that was served counts as a use: a rejected one changes no row.
+    if (c.res.status < 400) recordKeyUse(deps.db, key, deps.clock.now());
   };
 }
 

@@ -72,7 +72,7 @@ describe('pollhook tenants and keys', () => {
     expect(works(globex.apiKey)).toBe(true);
     expect((await json('tenants', 'list')).map((t: { id: string }) => t.id)).toEqual([globex.id]);
     expect((await cli('tenants', 'delete', acme.id, '--yes')).code).toBe(1);
-  });
+  }, 120_000);
 
   it('usage errors exit 2; help is there', async () => {
     const help = await cli('keys', '--help');
@@ -86,5 +86,5 @@ describe('pollhook tenants and keys', () => {
     const unknown = await cli('tenants', 'rename');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown subcommand "rename"/);
-  });
+  }, 60_000);
 });

@@ -206,6 +206,10 @@ describe('API keys', () => {
     expect(lastUsed()).toBe(start + LAST_USED_GRANULARITY_MS);
     const listed = (await body(await api.fetch('/v1/api-keys', { key: t.apiKey }))).data[0];
     expect(listed.lastUsedAt).toBe(new Date(start + LAST_USED_GRANULARITY_MS).toISOString());
+    // A rejected request is not a use: it changes no row.
+    api.clock.advance(LAST_USED_GRANULARITY_MS);
+    expect((await api.fetch('/v1/jobs', { method: 'POST', key: t.apiKey, json: {} })).status).toBe(422);
+    expect(lastUsed()).toBe(start + LAST_USED_GRANULARITY_MS);
   });
 });
 

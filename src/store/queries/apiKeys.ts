@@ -128,7 +128,7 @@ export function findActiveKeyByHash(db: Database, hash: string, now: number): Au
  * write when the value it read is recent, and the condition keeps concurrent processes to one
  * write per minute as well.
  */
-export function touchApiKey(db: Database, key: AuthenticatedKey, now: number): void {
+export function touchApiKey(db: Database, key: Pick<AuthenticatedKey, 'keyId' | 'lastUsedAt'>, now: number): void {
   if (key.lastUsedAt !== null && now - key.lastUsedAt < LAST_USED_GRANULARITY_MS) return;
   db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)').run(
     now,
