@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startServer } from '../helpers/cli.ts';
 import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { authenticateApiKey } from '../../src/store/queries/authenticate.ts';
 
@@ -86,5 +86,22 @@ describe('pollhook tenants and keys', () => {
     const unknown = await cli('tenants', 'rename');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown subcommand "rename"/);
+  }, 60_000);
+
+  it('a key revoked by the CLI is refused by a running server on its next request', async () => {
+    const serverEnv = { ...env, POLLHOOK_DB_PATH: join(dir, 'served.db'), PORT: '0' };
+    const server = await startServer(serverEnv);
+    try {
+      const tenantId = (JSON.parse((await runCli(['tenants', 'list', '--json'], serverEnv)).stdout) as Array<{ id: string }>)[0]!.id;
+      const created = JSON.parse((await runCli(['keys', 'create', tenantId, '--name', 'live', '--json'], serverEnv)).stdout);
+      const call = () => fetch(`${server.url}/v1/jobs`, { headers: { authorization: `Bearer ${created.key}` } });
+      expect((await call()).status).toBe(200);
+      expect((await runCli(['keys', 'revoke', created.id], serverEnv)).code).toBe(0);
+      expect((await call()).status).toBe(401);
+      expect(server.output()).not.toContain(created.key);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   }, 60_000);
 });
