@@ -157,6 +157,13 @@ export function createClient(options: ClientOptions) {
     iterate: (params: T.PageParams = {}) => iterate(tenants.list, params),
     /** Deletes the tenant and everything it owns. Irreversible. */
     delete: (tenantId: string) => call<void>('DELETE', `/v1/tenants/${id(tenantId)}`),
+    /** Issues a key for the tenant (shown once), e.g. when it lost all of them. */
+    createApiKey: (tenantId: string, body: T.ApiKeyCreateInput) =>
+      call<T.CreatedApiKey>('POST', `/v1/tenants/${id(tenantId)}/api-keys`, { body }),
+    listApiKeys: (tenantId: string, params: T.PageParams = {}) =>
+      call<T.Page<T.ApiKey>>('GET', `/v1/tenants/${id(tenantId)}/api-keys`, { query: { ...params } }),
+    /** Revokes at once, even the tenant's last key. */
+    revokeApiKey: (tenantId: string, keyId: string) => call<void>('DELETE', `/v1/tenants/${id(tenantId)}/api-keys/${id(keyId)}`),
   };
 
   return { jobs, deliveries, subscriptions, connections, signingSecrets, apiKeys, providers, tenants };

@@ -94,6 +94,28 @@ describe('tenants (admin)', () => {
     expect((await admin('/v1/tenants/tnt_nope', { method: 'DELETE' })).status).toBe(404);
   });
 
+  test("the operator issues, lists and revokes a tenant's keys, even the last one", async () => {
+    const t = seedTenant(api);
+    const res = await admin(`/v1/tenants/${t.id}/api-keys`, { method: 'POST', json: { name: 'recovery' } });
+    expect(res.status).toBe(201);
+    const issued = await body(res);
+    expect(issued.key).toMatch(/^ph_/);
+    expect((await api.fetch('/v1/jobs', { key: issued.key })).status).toBe(200);
+    const listed = (await body(await admin(`/v1/tenants/${t.id}/api-keys`))).data;
+    expect(listed.map((k: { name: string }) => k.name).sort()).toEqual(['default', 'recovery']);
+    expect(JSON.stringify(listed)).not.toContain(issued.key);
+    for (const k of listed) expect((await admin(`/v1/tenants/${t.id}/api-keys/${k.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api.fetch('/v1/jobs', { key: issued.key })).status).toBe(401);
+    expect((await api.fetch('/v1/jobs', { key: t.apiKey })).status).toBe(401);
+    expect((await body(await admin(`/v1/tenants/${t.id}/api-keys`))).data).toEqual([]);
+
+    const other = seedTenant(api, 'other');
+    const theirs = (await body(await admin(`/v1/tenants/${other.id}/api-keys`))).data[0];
+    expect((await admin(`/v1/tenants/${t.id}/api-keys/${theirs.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await admin('/v1/tenants/tnt_01JD4V7W8X9Y0Z1A2B3C4D5E6F/api-keys')).status).toBe(404);
+    expect((await api.fetch(`/v1/tenants/${other.id}/api-keys`, { key: other.apiKey })).status).toBe(401);
+  });
+
   test('delete needs the admin token', async () => {
     const t = seedTenant(api);
     expect((await api.fetch(`/v1/tenants/${t.id}`, { method: 'DELETE', key: t.apiKey })).status).toBe(401);
