@@ -186,6 +186,10 @@ describe('other resources', () => {
     const listed: string[] = [];
     for await (const t of admin.tenants.iterate({ limit: 1 })) listed.push(t.id);
     expect(listed).toEqual(expect.arrayContaining([tenant.id, tenantId]));
+    const issued = await admin.tenants.createApiKey(tenant.id, { name: 'ops' });
+    expect((await admin.tenants.listApiKeys(tenant.id)).data.map((k) => k.name).sort()).toEqual(['default', 'ops']);
+    await admin.tenants.revokeApiKey(tenant.id, issued.id);
+    expect((await apiError(createClient({ baseUrl: api.url, apiKey: issued.key }).jobs.list())).status).toBe(401);
     await admin.tenants.delete(tenant.id);
     expect((await apiError(theirs.jobs.list())).status).toBe(401);
   });
