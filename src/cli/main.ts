@@ -1,6 +1,7 @@
 import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { tenantsCommand } from './tenants.ts';
+import { keysCommand } from './keys.ts';
 import { simulateCommand } from './simulate.ts';
 import { demoCommand } from './demo.ts';
 import { VERSION } from '../version.ts';
@@ -17,8 +18,10 @@ Usage: pollhook <command> [options]
 Commands:
   serve                      run the API and the polling and delivery engines (default)
   migrate                    apply database migrations and exit
-  tenants create <name>      create a tenant; prints its API key and signing secret once
-                             [--json] print them as JSON
+  tenants create <name>      create a tenant; prints its API key and signing secret once [--json]
+  tenants list | delete <id> list tenants; delete one with everything it owns (--yes)
+  keys create|list|revoke|rotate
+                             a tenant's API keys (\`pollhook keys --help\`) [--json]
   demo                       the whole flow on this machine in under a minute: simulated
                              upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
@@ -36,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
   tenants: tenantsCommand,
+  keys: keysCommand,
   simulate: simulateCommand,
   demo: demoCommand,
 };

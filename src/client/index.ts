@@ -14,7 +14,7 @@ export type * from './types.ts';
 export interface ClientOptions {
   /** Where pollhook serves, e.g. `https://pollhook.internal:8080` (no `/v1`). */
   baseUrl: string;
-  /** A tenant API key (`ph_...`), or the admin token for `tenants.create`. */
+  /** A tenant API key (`ph_...`), or the admin token for `tenants.*`. */
   apiKey: string;
   /** Defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
@@ -120,6 +120,9 @@ export function createClient(options: ClientOptions) {
     get: (connectionId: string) => call<T.Connection>('GET', `/v1/connections/${id(connectionId)}`),
     list: (params: T.PageParams = {}) => call<T.Page<T.Connection>>('GET', '/v1/connections', { query: { ...params } }),
     iterate: (params: T.PageParams = {}) => iterate(connections.list, params),
+    /** Replaces the credentials (used from the next poll) and/or renames. */
+    update: (connectionId: string, body: T.ConnectionUpdateInput) =>
+      call<T.Connection>('PATCH', `/v1/connections/${id(connectionId)}`, { body }),
     delete: (connectionId: string) => call<void>('DELETE', `/v1/connections/${id(connectionId)}`),
   };
 
@@ -128,6 +131,19 @@ export function createClient(options: ClientOptions) {
     list: () => call<T.Page<T.SigningSecret>>('GET', '/v1/signing-secrets'),
     /** Returns the new secret once; the previous one keeps signing for 24 h. */
     rotate: () => call<T.RotatedSigningSecret>('POST', '/v1/signing-secrets/rotate'),
+    /** Stops a rotated-out secret from signing before its 24 h overlap ends. */
+    expire: (secretId: string) => call<void>('DELETE', `/v1/signing-secrets/${id(secretId)}`),
+  };
+
+  /** The tenant's own API keys; a key is returned once, by create and rotate. */
+  const apiKeys = {
+    create: (body: T.ApiKeyCreateInput) => call<T.CreatedApiKey>('POST', '/v1/api-keys', { body }),
+    list: (params: T.PageParams = {}) => call<T.Page<T.ApiKey>>('GET', '/v1/api-keys', { query: { ...params } }),
+    iterate: (params: T.PageParams = {}) => iterate(apiKeys.list, params),
+    /** The key's next request is a 401. */
+    revoke: (keyId: string) => call<void>('DELETE', `/v1/api-keys/${id(keyId)}`),
+    rotate: (keyId: string, body: T.ApiKeyRotateInput = {}) =>
+      call<T.RotatedApiKey>('POST', `/v1/api-keys/${id(keyId)}/rotate`, { body }),
   };
 
   const providers = {
@@ -137,9 +153,20 @@ export function createClient(options: ClientOptions) {
   /** Admin only: create the client with the POLLHOOK_ADMIN_TOKEN as `apiKey`. */
   const tenants = {
     create: (body: T.TenantCreateInput) => call<T.CreatedTenant>('POST', '/v1/tenants', { body }),
+    list: (params: T.PageParams = {}) => call<T.Page<T.Tenant>>('GET', '/v1/tenants', { query: { ...params } }),
+    iterate: (params: T.PageParams = {}) => iterate(tenants.list, params),
+    /** Deletes the tenant and everything it owns. Irreversible. */
+    delete: (tenantId: string) => call<void>('DELETE', `/v1/tenants/${id(tenantId)}`),
+    /** Issues a key for the tenant (shown once), e.g. when it lost all of them. */
+    createApiKey: (tenantId: string, body: T.ApiKeyCreateInput) =>
+      call<T.CreatedApiKey>('POST', `/v1/tenants/${id(tenantId)}/api-keys`, { body }),
+    listApiKeys: (tenantId: string, params: T.PageParams = {}) =>
+      call<T.Page<T.ApiKey>>('GET', `/v1/tenants/${id(tenantId)}/api-keys`, { query: { ...params } }),
+    /** Revokes at once, even the tenant's last key. */
+    revokeApiKey: (tenantId: string, keyId: string) => call<void>('DELETE', `/v1/tenants/${id(tenantId)}/api-keys/${id(keyId)}`),
   };
 
-  return { jobs, deliveries, subscriptions, connections, signingSecrets, providers, tenants };
+  return { jobs, deliveries, subscriptions, connections, signingSecrets, apiKeys, providers, tenants };
 }
 
 export type PollhookClient = ReturnType<typeof createClient>;

@@ -14,7 +14,8 @@ import type {
   RetryAccepted,
 } from '../http/schemas/deliveries.ts';
 import type { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../http/schemas/subscriptions.ts';
-import type { ConnectionCreate, ConnectionSchema } from '../http/schemas/connections.ts';
+import type { ConnectionCreate, ConnectionPatch, ConnectionSchema } from '../http/schemas/connections.ts';
+import type { ApiKeyCreate, ApiKeyCreated, ApiKeyRotate, ApiKeyRotated, ApiKeySchema, TenantSchema } from '../http/schemas/apiKeys.ts';
 import type {
   ProviderSchema,
   SigningSecretRotated,
@@ -42,6 +43,14 @@ export type SubscriptionUpdateInput = z.input<typeof SubscriptionPatch>;
 
 export type Connection = z.output<typeof ConnectionSchema>;
 export type ConnectionCreateInput = z.input<typeof ConnectionCreate>;
+export type ConnectionUpdateInput = z.input<typeof ConnectionPatch>;
+
+export type ApiKey = z.output<typeof ApiKeySchema>;
+export type ApiKeyCreateInput = z.input<typeof ApiKeyCreate>;
+export type CreatedApiKey = z.output<typeof ApiKeyCreated>;
+export type ApiKeyRotateInput = z.input<typeof ApiKeyRotate>;
+export type RotatedApiKey = z.output<typeof ApiKeyRotated>;
+export type Tenant = z.output<typeof TenantSchema>;
 
 export type SigningSecret = z.output<typeof SigningSecretSchema>;
 export type RotatedSigningSecret = z.output<typeof SigningSecretRotated>;

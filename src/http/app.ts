@@ -14,6 +14,7 @@ import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
 import { registerConnectionRoutes } from './routes/connections.ts';
 import { registerTenantRoutes } from './routes/tenants.ts';
 import { registerSigningSecretRoutes } from './routes/signingSecrets.ts';
+import { registerApiKeyRoutes } from './routes/apiKeys.ts';
 import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 
@@ -45,8 +46,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
   );
   const requireTenant = tenantAuth(deps);
-  app.use('/v1/tenants', adminAuth(deps));
-  app.use('/v1/*', (c, next) => (c.req.path === '/v1/tenants' ? next() : requireTenant(c, next)));
+  const requireAdmin = adminAuth(deps);
+  const isAdminPath = (path: string) => path === '/v1/tenants' || path.startsWith('/v1/tenants/');
+  app.use('/v1/*', (c, next) => (isAdminPath(c.req.path) ? requireAdmin(c, next) : requireTenant(c, next)));
 
   registerTenantRoutes(app, deps);
   registerJobRoutes(app, deps);
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerSubscriptionRoutes(app, deps);
   registerConnectionRoutes(app, deps);
   registerSigningSecretRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
   registerProviderRoutes(app, deps);
   registerSystemRoutes(app, deps);
 

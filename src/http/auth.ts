@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from './deps.ts';
-import { authenticateApiKey } from '../store/queries/authenticate.ts';
+import { authenticateApiKey, recordKeyUse } from '../store/queries/authenticate.ts';
 import { constantTimeEqual } from '../security/tokens.ts';
 import { ProblemError, notFound } from './problem.ts';
 
@@ -20,11 +20,14 @@ export function tenantAuth(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) throw unauthorized('Send an API key as `Authorization: Bearer ph_...`.');
-    const key = authenticateApiKey(deps.db, token);
+    const key = authenticateApiKey(deps.db, token, deps.clock.now());
     if (!key) throw unauthorized('The API key is not valid.');
     c.set('tenantId', key.tenantId);
+    c.set('apiKeyId', key.keyId);
     c.set('logger', c.get('logger').child({ tenantId: key.tenantId }));
     await next();
+    // Only a request that was served counts as a use: a rejected one changes no row.
+    if (c.res.status < 400) recordKeyUse(deps.db, key, deps.clock.now());
   };
 }
 

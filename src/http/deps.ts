@@ -29,7 +29,9 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     logger: Logger;
-    /** Set by the tenant auth middleware on every /v1 route but POST /v1/tenants. */
+    /** Set by the tenant auth middleware on every /v1 route but the admin ones (/v1/tenants...). */
     tenantId: string;
+    /** The API key of this request (tenant routes). */
+    apiKeyId: string;
   };
 }

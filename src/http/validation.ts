@@ -22,7 +22,10 @@ export function issuesToErrors(issues: readonly Issue[], input?: unknown): Field
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) errors.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
     } else {
-      errors.push({ path: formatPath(issue.path), message: isMissing(input, issue.path) ? 'is required' : issue.message });
+      // A custom (cross-field) rule's message says what to send instead, e.g. "credentials or
+      // connectionId is required": keep it.
+      const missing = issue.code !== 'custom' && isMissing(input, issue.path);
+      errors.push({ path: formatPath(issue.path), message: missing ? 'is required' : issue.message });
     }
   }
   return errors;

@@ -1,6 +1,6 @@
 /**
  * How each simulated upstream speaks: its status route, where it reads the API key, and its
- * response bodies, modelled on the documented examples (../shared/upstream-apis/).
+ * response bodies, modelled on each provider's documented examples.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BuiltinProvider } from '../core/types.ts';

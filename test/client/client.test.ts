@@ -147,6 +147,31 @@ describe('other resources', () => {
     expect((await client.signingSecrets.list()).data).toHaveLength(before.data.length + 1);
   });
 
+  it('signing secrets: expire the previous one early', async () => {
+    await client.signingSecrets.rotate();
+    const previous = (await client.signingSecrets.list()).data.find((s) => !s.current)!;
+    await client.signingSecrets.expire(previous.id);
+    expect((await client.signingSecrets.list()).data.map((s) => s.id)).not.toContain(previous.id);
+  });
+
+  it('connections: replace the credentials', async () => {
+    const conn = await client.connections.create({ provider: 'topaz', credentials: { apiKey: 'tz_old' } });
+    expect(await client.connections.update(conn.id, { credentials: { apiKey: 'tz_new' } })).toEqual(conn);
+  });
+
+  it('API keys: create, list, rotate, revoke', async () => {
+    const created = await client.apiKeys.create({ name: 'client-test' });
+    const second = createClient({ baseUrl: api.url, apiKey: created.key });
+    expect((await second.apiKeys.list()).data.find((k) => k.current)?.id).toBe(created.id);
+    const rotated = await client.apiKeys.rotate(created.id, { gracePeriodSeconds: 60 });
+    expect(rotated.name).toBe('client-test');
+    await client.apiKeys.revoke(rotated.id);
+    expect((await apiError(createClient({ baseUrl: api.url, apiKey: rotated.key }).jobs.list())).status).toBe(401);
+    const ids: string[] = [];
+    for await (const k of client.apiKeys.iterate({ limit: 1 })) ids.push(k.id);
+    expect(ids).not.toContain(rotated.id);
+  });
+
   it('providers', async () => {
     const { data } = await client.providers.list();
     expect(data.map((p) => p.name)).toEqual(expect.arrayContaining(['fotolabs', 'pictory', 'topaz', 'magichour', 'aigenstudio', 'http']));
@@ -158,6 +183,15 @@ describe('other resources', () => {
     expect(tenant.apiKey).toMatch(/^ph_/);
     const theirs = createClient({ baseUrl: api.url, apiKey: tenant.apiKey });
     expect((await theirs.jobs.list()).data).toEqual([]);
+    const listed: string[] = [];
+    for await (const t of admin.tenants.iterate({ limit: 1 })) listed.push(t.id);
+    expect(listed).toEqual(expect.arrayContaining([tenant.id, tenantId]));
+    const issued = await admin.tenants.createApiKey(tenant.id, { name: 'ops' });
+    expect((await admin.tenants.listApiKeys(tenant.id)).data.map((k) => k.name).sort()).toEqual(['default', 'ops']);
+    await admin.tenants.revokeApiKey(tenant.id, issued.id);
+    expect((await apiError(createClient({ baseUrl: api.url, apiKey: issued.key }).jobs.list())).status).toBe(401);
+    await admin.tenants.delete(tenant.id);
+    expect((await apiError(theirs.jobs.list())).status).toBe(401);
   });
 });
 

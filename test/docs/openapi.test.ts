@@ -17,7 +17,18 @@ import {
   RetryAccepted,
 } from '../../src/http/schemas/deliveries.ts';
 import { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../../src/http/schemas/subscriptions.ts';
-import { ConnectionCreate, ConnectionSchema } from '../../src/http/schemas/connections.ts';
+import { ConnectionCreate, ConnectionPatch, ConnectionSchema } from '../../src/http/schemas/connections.ts';
+import {
+  ApiKeyCreate,
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyRotate,
+  ApiKeyRotated,
+  ApiKeySchema,
+  SigningSecretRotate,
+  TenantList,
+  TenantSchema,
+} from '../../src/http/schemas/apiKeys.ts';
 import {
   ProviderList,
   ProviderSchema,
@@ -152,10 +163,20 @@ describe('examples', () => {
     SubscriptionList: listOf(SubscriptionSchema, 'SubscriptionList'),
     Connection: ConnectionSchema,
     ConnectionCreate,
+    ConnectionPatch,
     ConnectionList: listOf(ConnectionSchema, 'ConnectionList'),
     SigningSecret: SigningSecretSchema,
     SigningSecretList,
     SigningSecretRotated,
+    SigningSecretRotate,
+    ApiKey: ApiKeySchema,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyList,
+    ApiKeyRotate,
+    ApiKeyRotated,
+    Tenant: TenantSchema,
+    TenantList,
     Provider: ProviderSchema,
     ProviderList,
     // Declared inside src/http/routes/system.ts; their examples are checked by shape below.

@@ -96,9 +96,9 @@ describe('POST /v1/jobs', () => {
     expect((await body(res)).callbackUrl).toBeNull();
   });
 
-  test('is idempotent per provider and externalId: 201, then 200 with the same job, unchanged', async () => {
+  test('is idempotent per provider and externalId: 201, then 200 with the same job for the same body', async () => {
     const first = await post(fotolabsJob());
-    const second = await post(fotolabsJob({ metadata: { other: true }, callbackUrl: 'https://example.com/other' }));
+    const second = await post(fotolabsJob());
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     const [a, b] = [await body(first), await body(second)];
@@ -106,6 +106,8 @@ describe('POST /v1/jobs', () => {
     expect(b.metadata).toBeNull();
     expect(b.callbackUrl).toBe('https://example.com/hooks/pollhook');
     expect(jobCount()).toBe(1);
+    // A different body for the same identity is a conflict (test/http/conflicts.test.ts).
+    expect((await post(fotolabsJob({ metadata: { other: true } }))).status).toBe(409);
     // Another provider with the same external id is another job.
     expect((await post(fotolabsJob({ provider: 'topaz' }))).status).toBe(201);
   });

@@ -229,6 +229,15 @@ describe('OpenAPI document', () => {
     expect(operations.sort()).toEqual(
       [
         'POST /v1/tenants',
+        'GET /v1/tenants',
+        'DELETE /v1/tenants/{id}',
+        'POST /v1/tenants/{id}/api-keys',
+        'GET /v1/tenants/{id}/api-keys',
+        'DELETE /v1/tenants/{id}/api-keys/{keyId}',
+        'POST /v1/api-keys',
+        'GET /v1/api-keys',
+        'DELETE /v1/api-keys/{id}',
+        'POST /v1/api-keys/{id}/rotate',
         'POST /v1/jobs',
         'GET /v1/jobs',
         'GET /v1/jobs/{id}',
@@ -246,9 +255,11 @@ describe('OpenAPI document', () => {
         'POST /v1/connections',
         'GET /v1/connections',
         'GET /v1/connections/{id}',
+        'PATCH /v1/connections/{id}',
         'DELETE /v1/connections/{id}',
         'GET /v1/signing-secrets',
         'POST /v1/signing-secrets/rotate',
+        'DELETE /v1/signing-secrets/{id}',
         'GET /v1/providers',
         'GET /healthz',
         'GET /readyz',
@@ -266,7 +277,7 @@ describe('OpenAPI document', () => {
     }
     const createJob = doc.paths['/v1/jobs'].post;
     expect(createJob.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/JobCreate');
-    expect(Object.keys(createJob.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415', '422', '500']);
+    expect(Object.keys(createJob.responses).sort()).toEqual(['200', '201', '400', '401', '409', '413', '415', '422', '500']);
     expect(doc.components.schemas.JobCreate.properties.provider.enum).toContain('fotolabs');
     expect(doc.components.schemas.Job.properties.polls).toBeDefined();
   });

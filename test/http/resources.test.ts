@@ -35,7 +35,7 @@ describe('POST /v1/tenants (admin)', () => {
     expect(created.apiKey).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
     expect(created.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect((await api.fetch('/v1/jobs', { key: created.apiKey })).status).toBe(200);
-    expect(authenticateApiKey(api.db, created.apiKey)?.tenantId).toBe(created.id);
+    expect(authenticateApiKey(api.db, created.apiKey, api.clock.now())?.tenantId).toBe(created.id);
   });
 
   test.each([

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { isWellFormedId } from '../../core/ids.ts';
-import { deleteConnection, getConnection, insertConnection, listConnections } from '../../store/queries/connections.ts';
+import { deleteConnection, getConnection, insertConnection, listConnections, updateConnection } from '../../store/queries/connections.ts';
 import { conflict, notFound } from '../problem.ts';
 import { presentConnection } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
@@ -17,7 +17,7 @@ import {
   jsonBody,
   listOf,
 } from '../schemas/common.ts';
-import { ConnectionCreate, ConnectionSchema } from '../schemas/connections.ts';
+import { ConnectionCreate, ConnectionPatch, ConnectionSchema } from '../schemas/connections.ts';
 
 const ConnIdParam = IdParam('conn_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
 
@@ -77,6 +77,31 @@ export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
     const { id } = c.req.valid('param');
     const row = isWellFormedId(id, 'conn') ? getConnection(db, c.get('tenantId'), id) : undefined;
     if (!row) throw notFound('connection');
+    return c.json(presentConnection(row), 200);
+  });
+
+  const patch = createRoute({
+    method: 'patch',
+    path: '/v1/connections/{id}',
+    tags: ['connections'],
+    summary: "Replace a connection's credentials, or rename it",
+    description:
+      'New credentials are encrypted at rest and used from the next poll of every job on this connection (jobs already ended, for example for rejected credentials, stay ended).',
+    security: bearerSecurity,
+    request: { params: ConnIdParam, body: jsonBody(ConnectionPatch) },
+    responses: { 200: json(ConnectionSchema, 'The connection.'), 404: errorResponses[404], ...bodyErrors, ...authErrors },
+  });
+  app.openapi(patch, (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const row = isWellFormedId(id, 'conn')
+      ? updateConnection(db, c.get('tenantId'), id, {
+          name: body.name,
+          credentialsEnc: body.credentials ? box.sealJson({ apiKey: body.credentials.apiKey }) : undefined,
+        })
+      : undefined;
+    if (!row) throw notFound('connection');
+    if (body.credentials) c.get('logger').info({ connectionId: id }, 'connection credentials replaced');
     return c.json(presentConnection(row), 200);
   });
 

@@ -10,7 +10,9 @@ import { invalid, notFound, type FieldError } from '../problem.ts';
 import { presentEvent, presentJob } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
 import { checkTargetUrl } from '../targets.ts';
-import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { differingFields, registrationConflict } from '../jobConflicts.ts';
+import type { JobRow } from '../../store/rows.ts';
 import { DEFAULT_TIMEOUT_SECONDS, JobListQuery, JobSchema, jobCreateSchema, type JobCreateBody } from '../schemas/jobs.ts';
 import { EventSchema } from '../schemas/deliveries.ts';
 
@@ -27,13 +29,14 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     tags: ['jobs'],
     summary: 'Register an upstream job',
     description:
-      'Idempotent: the same provider and externalId of a tracked job returns that job (200) unchanged. The first poll is immediate.',
+      'Idempotent: the same body for the provider and externalId of a tracked job returns that job (200) unchanged; a body that differs in any other field (credentials, connectionId, callbackUrl, events, metadata, intervals, timeoutSeconds, http) is a 409 naming those fields. The first poll is immediate.',
     security: bearerSecurity,
     request: { body: jsonBody(JobCreate) },
     responses: {
       201: json(JobSchema, 'The job was registered.'),
-      200: json(JobSchema, 'The job was already registered; nothing was changed.'),
+      200: json(JobSchema, 'The job was already registered with this same body; nothing was changed.'),
       ...bodyErrors,
+      ...conflictResponse,
       ...authErrors,
     },
   });
@@ -41,7 +44,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     const body = c.req.valid('json');
     const tenantId = c.get('tenantId');
     const existing = findLiveJobByIdentity(db, tenantId, body.provider, body.externalId);
-    if (existing) return c.json(presentJob(existing, box), 200);
+    if (existing) return sameRegistration(existing, body);
 
     const errors = await checkJobReferences(deps, tenantId, body);
     if (errors.length > 0) throw invalid(errors);
@@ -70,7 +73,14 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
       c.get('logger').info({ jobId: result.job.id, provider: body.provider }, 'job registered');
       return c.json(presentJob(result.job, box), 201);
     }
-    return c.json(presentJob(result.job, box), 200);
+    return sameRegistration(result.job, body);
+
+    /** 200 with the tracked job for the same body (idempotent); 409 naming the fields that differ. */
+    function sameRegistration(job: JobRow, sent: JobCreateBody) {
+      const fields = differingFields(job, sent, box);
+      if (fields.length > 0) throw registrationConflict(job, fields);
+      return c.json(presentJob(job, box), 200);
+    }
   });
 
   const list = createRoute({

@@ -1,9 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
-import { listSigningSecrets, rotateSigningSecret } from '../../store/queries/signingSecrets.ts';
+import { isWellFormedId } from '../../core/ids.ts';
+import { expireSigningSecret, listSigningSecrets, rotateSigningSecret } from '../../store/queries/signingSecrets.ts';
+import { conflict, notFound } from '../problem.ts';
 import { iso } from '../present.ts';
-import { authErrors, bearerSecurity, json } from '../schemas/common.ts';
+import { IdParam, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody } from '../schemas/common.ts';
 import { SigningSecretList, SigningSecretRotated } from '../schemas/tenants.ts';
+import { SigningSecretRotate } from '../schemas/apiKeys.ts';
 
 export function registerSigningSecretRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { db, clock } = deps;
@@ -32,9 +35,11 @@ export function registerSigningSecretRoutes(app: OpenAPIHono<AppEnv>, deps: AppD
     path: '/v1/signing-secrets/rotate',
     tags: ['signing secrets'],
     summary: 'Issue a new signing secret',
-    description: 'Returns the new secret once. The previous one keeps signing for 24 h, so receivers can roll over.',
+    description:
+      'Returns the new secret once. The previous one keeps signing for 24 h, so receivers can roll over; end that early with `DELETE /v1/signing-secrets/{id}`. No body is needed; one that is sent must be `{}`.',
     security: bearerSecurity,
-    responses: { 201: json(SigningSecretRotated, 'The new current secret.'), ...authErrors },
+    request: { body: { ...jsonBody(SigningSecretRotate), required: false } },
+    responses: { 201: json(SigningSecretRotated, 'The new current secret.'), ...bodyErrors, ...authErrors },
   });
   app.openapi(rotate, (c) => {
     const r = rotateSigningSecret(db, deps.secretBox, c.get('tenantId'), clock.now());
@@ -50,5 +55,25 @@ export function registerSigningSecretRoutes(app: OpenAPIHono<AppEnv>, deps: AppD
       },
       201,
     );
+  });
+
+  const expire = createRoute({
+    method: 'delete',
+    path: '/v1/signing-secrets/{id}',
+    tags: ['signing secrets'],
+    summary: 'Stop signing with a rotated-out secret now',
+    description:
+      'Ends the 24 h overlap of a previous secret early, once every receiver verifies with the new one. Webhooks sent from then on (within 10 s: signers cache the secrets that briefly) carry only the current signature. The current secret cannot be deleted (409): rotate first.',
+    security: bearerSecurity,
+    request: { params: IdParam('sec_01JD4W2M3N4P5Q6R7S8T9V0W1X') },
+    responses: { 204: { description: 'The secret no longer signs.' }, 404: errorResponses[404], ...conflictResponse, ...authErrors },
+  });
+  app.openapi(expire, (c) => {
+    const { id } = c.req.valid('param');
+    const result = isWellFormedId(id, 'sec') ? expireSigningSecret(db, c.get('tenantId'), id, clock.now()) : 'not_found';
+    if (result === 'not_found') throw notFound('signing secret');
+    if (result === 'current') throw conflict('This is the current signing secret; rotate first, then delete the previous one.');
+    c.get('logger').info({ secretId: id }, 'signing secret expired early');
+    return c.body(null, 204);
   });
 }

@@ -2,21 +2,39 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { isWellFormedId } from '../../core/ids.ts';
 import {
+  findOverlappingSubscription,
   deleteSubscription,
   getSubscription,
   insertSubscription,
   listSubscriptions,
   updateSubscription,
 } from '../../store/queries/subscriptions.ts';
-import { invalid, notFound } from '../problem.ts';
+import { ProblemError, invalid, notFound } from '../problem.ts';
+import { DEFAULT_EVENT_TYPES } from '../../core/types.ts';
+import type { SubscriptionRow } from '../../store/rows.ts';
 import { presentSubscription } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
 import { checkTargetUrl } from '../targets.ts';
-import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
 import { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../schemas/subscriptions.ts';
 
 const SubIdParam = IdParam('sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
 const eventsJson = (events: readonly string[]) => JSON.stringify([...new Set(events)]);
+const storedEvents = (row: SubscriptionRow): string[] | null => (row.events ? (JSON.parse(row.events) as string[]) : null);
+
+const DUPLICATES =
+  'A tenant cannot have two subscriptions to the same URL with overlapping event types (each event would be delivered twice, under two webhook-ids): that is a 409 naming the existing subscription; change its `events` instead.';
+
+/** 409 when another subscription of the tenant already receives some of these events at this URL. */
+function refuseDuplicate(db: AppDeps['db'], tenantId: string, url: string, events: readonly string[] | null, exceptId?: string): void {
+  const clash = findOverlappingSubscription(db, tenantId, url, events ?? DEFAULT_EVENT_TYPES, DEFAULT_EVENT_TYPES, exceptId);
+  if (!clash) return;
+  throw new ProblemError(
+    'conflict',
+    `Subscription ${clash.id} already receives ${clash.shared.join(', ')} at this URL; change its events instead of adding another.`,
+    [{ path: 'url', message: `already subscribed by ${clash.id}` }],
+  );
+}
 
 export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   const { db, clock } = deps;
@@ -26,25 +44,30 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     path: '/v1/subscriptions',
     tags: ['subscriptions'],
     summary: 'Add a tenant-wide webhook endpoint',
+    description: DUPLICATES,
     security: bearerSecurity,
     request: { body: jsonBody(SubscriptionCreate) },
-    responses: { 201: json(SubscriptionSchema, 'Created.'), ...bodyErrors, ...authErrors },
+    responses: { 201: json(SubscriptionSchema, 'Created.'), ...bodyErrors, ...conflictResponse, ...authErrors },
   });
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
     const refused = await checkTargetUrl(deps, body.url, 'url');
     if (refused) throw invalid([refused]);
-    const row = insertSubscription(
-      db,
-      {
-        tenantId: c.get('tenantId'),
-        url: body.url,
-        events: body.events ? eventsJson(body.events) : null,
-        description: body.description ?? null,
-        enabled: body.enabled ?? true,
-      },
-      clock.now(),
-    );
+    const tenantId = c.get('tenantId');
+    const row = db.transaction(() => {
+      refuseDuplicate(db, tenantId, body.url, body.events ?? null);
+      return insertSubscription(
+        db,
+        {
+          tenantId,
+          url: body.url,
+          events: body.events ? eventsJson(body.events) : null,
+          description: body.description ?? null,
+          enabled: body.enabled ?? true,
+        },
+        clock.now(),
+      );
+    });
     return c.json(presentSubscription(row), 201);
   });
 
@@ -84,32 +107,45 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     path: '/v1/subscriptions/{id}',
     tags: ['subscriptions'],
     summary: 'Change a subscription',
-    description: '`enabled: true` re-enables a subscription disabled by failures or a 410, and clears its failure state.',
+    description: `\`enabled: true\` re-enables a subscription disabled by failures or a 410, and clears its failure state. ${DUPLICATES}`,
     security: bearerSecurity,
     request: { params: SubIdParam, body: jsonBody(SubscriptionPatch) },
-    responses: { 200: json(SubscriptionSchema, 'The updated subscription.'), 404: errorResponses[404], ...bodyErrors, ...authErrors },
+    responses: {
+      200: json(SubscriptionSchema, 'The updated subscription.'),
+      404: errorResponses[404],
+      ...bodyErrors,
+      ...conflictResponse,
+      ...authErrors,
+    },
   });
   app.openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
     const tenantId = c.get('tenantId');
-    if (!isWellFormedId(id, 'sub') || !getSubscription(db, tenantId, id)) throw notFound('subscription');
+    const current = isWellFormedId(id, 'sub') ? getSubscription(db, tenantId, id) : undefined;
+    if (!current) throw notFound('subscription');
     const body = c.req.valid('json');
     if (body.url !== undefined) {
       const refused = await checkTargetUrl(deps, body.url, 'url');
       if (refused) throw invalid([refused]);
     }
-    const row = updateSubscription(
-      db,
-      tenantId,
-      id,
-      {
-        url: body.url,
-        events: body.events === undefined ? undefined : body.events === null ? null : eventsJson(body.events),
-        description: body.description,
-        enabled: body.enabled,
-      },
-      clock.now(),
-    );
+    const row = db.transaction(() => {
+      if (body.url !== undefined || body.events !== undefined) {
+        const events = body.events === undefined ? storedEvents(current) : body.events;
+        refuseDuplicate(db, tenantId, body.url ?? current.url, events, id);
+      }
+      return updateSubscription(
+        db,
+        tenantId,
+        id,
+        {
+          url: body.url,
+          events: body.events === undefined ? undefined : body.events === null ? null : eventsJson(body.events),
+          description: body.description,
+          enabled: body.enabled,
+        },
+        clock.now(),
+      );
+    });
     if (!row) throw notFound('subscription');
     return c.json(presentSubscription(row), 200);
   });

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { BUILTIN_PROVIDERS } from '../../core/types.ts';
 import { Timestamp } from './common.ts';
 import { connectionCreateExample, connectionExample } from './examples.ts';
+import { connectionPatchExample } from './keyExamples.ts';
 
 export const ConnectionCreate = z
   .strictObject({
@@ -20,3 +21,14 @@ export const ConnectionSchema = z
   })
   .openapi('Connection', { example: connectionExample });
 export type ConnectionView = z.infer<typeof ConnectionSchema>;
+
+export const ConnectionPatch = z
+  .strictObject({
+    name: z.string().min(1).max(200).nullable().optional().openapi({ example: 'production' }),
+    credentials: z
+      .strictObject({ apiKey: z.string().min(1).max(4096) })
+      .optional()
+      .openapi({ description: 'Replaces the stored credentials (encrypted at rest, never returned). The next poll of every job using the connection uses them.' }),
+  })
+  .refine((b) => b.name !== undefined || b.credentials !== undefined, { message: 'give credentials or name', path: [] })
+  .openapi('ConnectionPatch', { example: connectionPatchExample });

@@ -31,6 +31,27 @@ export const getConnection = (db: Database, tenantId: string, id: string): Conne
 export const listConnections = (db: Database, tenantId: string, q: { beforeId?: string; limit: number }): ConnectionRow[] =>
   listLiveRows<ConnectionRow>(db, 'connections', tenantId, q);
 
+/**
+ * Changes a live connection's name and/or credentials. New ciphertext means the pollers'
+ * decryption cache (keyed by ciphertext) cannot serve the old credentials: the next poll of
+ * every job on the connection reads and uses the new ones.
+ */
+export function updateConnection(
+  db: Database,
+  tenantId: string,
+  id: string,
+  patch: { name?: string | null; credentialsEnc?: string },
+): ConnectionRow | undefined {
+  return db.transaction(() => {
+    if (!getConnection(db, tenantId, id)) return undefined;
+    if (patch.name !== undefined) db.prepare('UPDATE connections SET name = ? WHERE id = ? AND tenant_id = ?').run(patch.name, id, tenantId);
+    if (patch.credentialsEnc !== undefined) {
+      db.prepare('UPDATE connections SET credentials_enc = ? WHERE id = ? AND tenant_id = ?').run(patch.credentialsEnc, id, tenantId);
+    }
+    return getConnection(db, tenantId, id);
+  });
+}
+
 export type DeleteConnectionResult = 'deleted' | 'not_found' | 'in_use';
 
 /**

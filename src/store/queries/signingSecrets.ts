@@ -75,3 +75,23 @@ export function rotateSigningSecret(
     return { ...insertSigningSecret(db, box, tenantId, now), previousExpiresAt };
   });
 }
+
+export type ExpireSecretResult = 'expired' | 'not_found' | 'current';
+
+/**
+ * Ends a rotated-out secret's overlap now, once every receiver has the new one. The current
+ * secret cannot be expired (webhooks would go unsigned): rotate first.
+ */
+export function expireSigningSecret(db: Database, tenantId: string, id: string, now: number): ExpireSecretResult {
+  return db.transaction(() => {
+    const row = db
+      .prepare<{ expires_at: number | null }>(
+        'SELECT expires_at FROM signing_secrets WHERE id = ? AND tenant_id = ? AND (expires_at IS NULL OR expires_at > ?)',
+      )
+      .get(id, tenantId, now);
+    if (!row) return 'not_found';
+    if (row.expires_at === null) return 'current';
+    db.prepare('UPDATE signing_secrets SET expires_at = ? WHERE id = ? AND tenant_id = ?').run(now, id, tenantId);
+    return 'expired';
+  });
+}

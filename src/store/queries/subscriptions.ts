@@ -125,3 +125,40 @@ function cancelUnfinished(db: Database, tenantId: string, subscriptionId: string
       WHERE subscription_id = ? AND tenant_id = ? AND status IN ('pending','failed')`,
   ).run(reason, now, subscriptionId, tenantId);
 }
+
+/** A URL as compared for duplicates: `HTTPS://Example.com:443/a` and `https://example.com/a` are one endpoint. */
+function endpointKey(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Another live subscription of the tenant (enabled or not) to the same URL whose event types
+ * overlap `events` (the effective set: null stands for `defaults`). Two of them would deliver
+ * each event twice, under two webhook-ids.
+ */
+export function findOverlappingSubscription(
+  db: Database,
+  tenantId: string,
+  url: string,
+  events: readonly string[],
+  defaults: readonly string[],
+  exceptId?: string,
+): { id: string; shared: string[] } | undefined {
+  const key = endpointKey(url);
+  const rows = db
+    .prepare<{ id: string; url: string; events: string | null }>(
+      'SELECT id, url, events FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id',
+    )
+    .all(tenantId);
+  for (const row of rows) {
+    if (row.id === exceptId || endpointKey(row.url) !== key) continue;
+    const theirs = new Set<string>(row.events ? (JSON.parse(row.events) as string[]) : defaults);
+    const shared = [...new Set(events)].filter((e) => theirs.has(e));
+    if (shared.length > 0) return { id: row.id, shared };
+  }
+  return undefined;
+}
