@@ -1,7 +1,9 @@
 /**
  * The delivery engine. Claimed deliveries (leased, in one statement) wait in a small ready
  * queue; up to maxInFlight of them are sent at once, at most maxPerOrigin per origin
- * (sendQueue.ts). A finished send is replaced from the ready queue at once, and finished sends
+ * (politeness), of which failing or slow endpoints hold at most maxLimitedPerOrigin
+ * (sendQueue.ts). Failure state (circuit, pacing after errors) is per endpoint: tenant + exact
+ * URL (endpoints.ts), so a failing endpoint never defers another's deliveries on its host. A finished send is replaced from the ready queue at once, and finished sends
  * are committed in batches (commitBatcher.ts), together with the claim that refills the queue
  * (one transaction). Nothing ever waits for a slow send, so one hanging receiver cannot hold
  * back deliveries to healthy ones. A busy origin's queue is bounded by its measured drain rate
@@ -18,6 +20,7 @@ import { FAILING_DISABLE_AFTER_MS } from '../store/queries/subscriptionFailing.t
 import { commitOutcomes, type CommitReport } from './commitOutcomes.ts';
 import { createSigner } from './signer.ts';
 import { OriginSlots, originOf } from './origins.ts';
+import { EndpointLoads, endpointOf } from './endpoints.ts';
 import { ClaimPacer } from './claimPacer.ts';
 import { CommitBatcher } from './commitBatcher.ts';
 import { FULL_RECHECK_MS, SendQueue, type Flight } from './sendQueue.ts';
@@ -61,10 +64,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let claimCounter = 0;
 
   const pacer = new ClaimPacer(capacity, probeRoom);
-  const circuits = new CircuitBreakers({ ...DEFAULT_CIRCUIT, ...o.circuit });
+  const circuitOptions = { ...DEFAULT_CIRCUIT, ...o.circuit };
+  const circuits = new CircuitBreakers(circuitOptions);
   // `flush` (below) commits what the batcher gathered and refills the queue.
   const commits = new CommitBatcher(flush, pacer, Math.min(maxInFlight, prefetch / 2));
-  const queue = new SendQueue({ clock, logger, onAttempt: deps.onAttempt, sendContext, circuits, slots, pacer, commits, maxInFlight, originBusyRetryMs });
+  const queue = new SendQueue({
+    clock,
+    logger,
+    onAttempt: deps.onAttempt,
+    sendContext,
+    circuits,
+    slots,
+    loads: new EndpointLoads(),
+    maxLimitedPerOrigin: o.maxLimitedPerOrigin ?? Math.max(1, Math.floor(maxPerOrigin / 4)),
+    limitedRetryMs: circuitOptions.probeWaitMs,
+    pacer,
+    commits,
+    maxInFlight,
+    originBusyRetryMs,
+  });
   const { flights } = queue;
   let waiters: Array<() => void> = [];
 
@@ -129,7 +147,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       before?.(now);
       if (limit > 0) rows = claimDueDeliveries(db, { leaseToken: `${tokenPrefix}.${++claimCounter}`, now, leaseExpiresAt: now + leaseMs, limit });
     });
-    const admitted = rows.map((d): Flight => ({ delivery: d, origin: originOf(d.url), probe: false }));
+    const admitted = rows.map((d): Flight => ({ delivery: d, origin: originOf(d.url), endpoint: endpointOf(d.tenantId, d.url), probe: false }));
     const claimed = rows.length;
     for (const f of admitted) queue.add(f);
     const holdUntil = queue.pump();

@@ -14,8 +14,9 @@ export interface OriginSlotLimits {
 }
 
 /**
- * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin, a short
- * queue of claimed deliveries waiting for a slot there, and how fast each origin drains. The
+ * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin (a politeness
+ * cap on connections to one host, never failure state: that is per endpoint, see endpoints.ts),
+ * a short queue of claimed deliveries waiting for a slot there, and how fast each origin drains. The
  * queue is bounded so that one slow origin can never fill the dispatcher's capacity: beyond
  * it, deliveries are handed back to the database for later. A fast origin's bound grows with
  * its drain rate, never past maxElasticWaiting, which leaves the engine room to claim other
@@ -50,9 +51,17 @@ export class OriginSlots<T> {
     return this.passSlot(origin);
   }
 
-  /** Gives a slot back without a finished send (the item that inherited it was handed back). */
-  releaseSlot(origin: string): void {
-    this.passSlot(origin);
+  /**
+   * Gives a slot back without a finished send (the item that inherited it was handed back):
+   * returns the next waiting item, which inherits it, if any.
+   */
+  releaseSlot(origin: string): T | undefined {
+    return this.passSlot(origin);
+  }
+
+  /** A send to this origin may start now (politeness cap not reached). */
+  hasRoom(origin: string): boolean {
+    return (this.sending.get(origin) ?? 0) < this.limits.maxPerOrigin;
   }
 
   private passSlot(origin: string): T | undefined {
@@ -112,13 +121,6 @@ export class OriginSlots<T> {
       this.rates.set(origin, rate);
     }
     return rate;
-  }
-
-  /** Empties one origin's queue (its circuit opened). */
-  drainOrigin(origin: string): T[] {
-    const queue = this.waiting.get(origin) ?? [];
-    this.waiting.delete(origin);
-    return queue;
   }
 
   /** Takes the waiting items `match` selects out of every queue. */

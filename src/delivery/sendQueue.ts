@@ -1,15 +1,18 @@
 /**
  * The dispatcher's claimed deliveries between claim and commit: a small ready queue, the send
- * slots (at most maxInFlight at once, at most maxPerOrigin per origin, a bounded queue per busy
- * origin, see origins.ts), and the per-origin circuit, asked at send time. A finished send is
- * replaced at once, from its origin's queue or the ready queue, and its outcome goes to the
- * CommitBatcher; nothing ever waits for a slow send.
+ * slots (at most maxInFlight at once, at most maxPerOrigin per origin as politeness, a bounded
+ * queue per busy origin, see origins.ts), and each endpoint's circuit, asked at send time.
+ * Failing or slow endpoints may hold only maxLimitedPerOrigin of their host's slots together, so
+ * healthy endpoints on the same host keep the rest. A finished send is replaced at once, from its
+ * origin's queue or the ready queue, and its outcome goes to the CommitBatcher; nothing ever
+ * waits for a slow send.
  */
 import type { CircuitBreakers } from '../core/circuitBreaker.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ClaimedDelivery } from '../store/queries/claimDueDeliveries.ts';
 import type { OriginSlots } from './origins.ts';
+import type { EndpointLoads } from './endpoints.ts';
 import type { ClaimPacer } from './claimPacer.ts';
 import type { CommitBatcher } from './commitBatcher.ts';
 import { sendDelivery, type SendContext } from './send.ts';
@@ -18,6 +21,8 @@ import type { DispatcherDeps } from './types.ts';
 export interface Flight {
   delivery: ClaimedDelivery;
   origin: string;
+  /** Tenant + URL: what its circuit and load are kept for (endpoints.ts). */
+  endpoint: string;
   probe: boolean;
 }
 
@@ -37,6 +42,11 @@ export interface SendQueueDeps {
   sendContext: SendContext;
   circuits: CircuitBreakers;
   slots: OriginSlots<Flight>;
+  loads: EndpointLoads;
+  /** Sends at once to one origin's failing or slow endpoints, together. */
+  maxLimitedPerOrigin: number;
+  /** When a failing or slow endpoint's delivery that found no room for such sends is due again. */
+  limitedRetryMs: number;
   pacer: ClaimPacer;
   /** Where finished sends and hand-backs go. */
   commits: CommitBatcher;
@@ -76,7 +86,7 @@ export class SendQueue {
 
   handBack(f: Flight, dueAt: number): void {
     this.flights.delete(f.delivery.id);
-    if (f.probe) this.deps.circuits.abandonProbe(f.origin, this.deps.clock.now());
+    if (f.probe) this.deps.circuits.abandonProbe(f.endpoint, this.deps.clock.now());
     this.commits.handBacks.push({ id: f.delivery.id, leaseToken: f.delivery.leaseToken, dueAt });
   }
 
@@ -87,21 +97,20 @@ export class SendQueue {
 
   /**
    * Moves ready deliveries into free send slots. The circuit is asked here, at send time, so a
-   * delivery claimed before its origin's circuit opened is deferred too. Returns when claims
+   * delivery claimed before its endpoint's circuit opened is deferred too. Returns when claims
    * should hold (an origin that keeps up had no room, see ClaimPacer), or null.
    */
   pump(): number | null {
-    const { circuits, slots, clock } = this.deps;
+    const { slots, clock } = this.deps;
     let holdUntil: number | null = null;
     while (this.sending < this.deps.maxInFlight && this.ready.length > 0 && !this.stopping) {
       const f = this.ready.shift()!;
-      const admission = circuits.admit(f.origin, clock.now());
-      if (!admission.ok) {
-        this.handBack(f, admission.retryAt);
+      const now = clock.now();
+      const refusedUntil = this.refusal(f, now, false);
+      if (refusedUntil !== null) {
+        this.handBack(f, refusedUntil);
         continue;
       }
-      f.probe = admission.probe;
-      const now = clock.now();
       const slot = slots.offer(f.origin, f, now);
       if (slot === 'send') this.send(f);
       else if (slot === 'full') {
@@ -113,22 +122,45 @@ export class SendQueue {
     return holdUntil;
   }
 
+  /**
+   * Whether `f` may be sent now, as far as its endpoint goes: null, or when it is due again.
+   * Its circuit decides first. A delivery to an endpoint that is failing (its last attempt
+   * failed, or this is its probe) or slow then needs room among the origin's limited sends:
+   * such deliveries never wait for a slot, they go back to the database for later.
+   * `holdsSlot`: it inherited an origin slot already.
+   */
+  private refusal(f: Flight, now: number, holdsSlot: boolean): number | null {
+    const { circuits, loads, slots } = this.deps;
+    const admission = circuits.admit(f.endpoint, now);
+    if (!admission.ok) return admission.retryAt;
+    f.probe = admission.probe;
+    const limited = (endpoint: string) => circuits.failing(endpoint) || loads.slow(endpoint, now);
+    if (!f.probe && !limited(f.endpoint)) return null;
+    if (!holdsSlot && !slots.hasRoom(f.origin)) return now + this.deps.limitedRetryMs;
+    if (loads.sendingAt(f.origin, limited) >= this.deps.maxLimitedPerOrigin) return now + this.deps.limitedRetryMs;
+    return null;
+  }
+
   private send(f: Flight): void {
-    const { circuits, clock, logger } = this.deps;
+    const { circuits, loads, clock, logger } = this.deps;
     this.sending += 1;
     const d = f.delivery;
     // A delivery that waited past its lease may already be another worker's: leave it alone.
     if (clock.now() >= d.leaseExpiresAt) {
-      if (f.probe) circuits.abandonProbe(f.origin, clock.now());
+      if (f.probe) circuits.abandonProbe(f.endpoint, clock.now());
       this.flights.delete(d.id);
       this.finishSend(f);
       return;
     }
+    loads.started(f.endpoint, f.origin, clock.now());
     void sendDelivery(d, this.deps.sendContext).then((outcome) => {
+      loads.finished(f.endpoint, clock.now(), outcome.durationMs);
       if (this.closed || this.flights.get(d.id) !== f) return; // released on shutdown
-      if (outcome.verdict.kind === 'retry' && outcome.verdict.originFailure) {
-        if (circuits.recordFailure(f.origin, clock.now())) logger.warn({ origin: f.origin }, 'circuit opened: deliveries to this origin are deferred');
-      } else circuits.recordSuccess(f.origin);
+      if (outcome.verdict.kind === 'retry' && outcome.verdict.endpointFailure) {
+        if (circuits.recordFailure(f.endpoint, clock.now())) {
+          logger.warn({ tenantId: d.tenantId, url: d.url }, 'circuit opened: deliveries to this endpoint are deferred');
+        }
+      } else circuits.recordSuccess(f.endpoint);
       logger.debug(
         { deliveryId: d.id, origin: f.origin, statusCode: outcome.statusCode, verdict: outcome.verdict.kind, durationMs: outcome.durationMs },
         'delivery attempt',
@@ -149,22 +181,25 @@ export class SendQueue {
     });
   }
 
-  /** Frees the send slot: the origin's waiting delivery or the next ready one takes it. */
+  /**
+   * Frees the send slot: the origin's waiting delivery or the next ready one takes it. A waiting
+   * delivery whose endpoint may not send now (its circuit opened meanwhile, or it turned slow
+   * and the limited sends are full) goes back, unattempted, and the slot passes on: one
+   * endpoint's state never holds back another's deliveries.
+   */
   private finishSend(f: Flight): void {
-    const { circuits, slots, clock } = this.deps;
+    const { slots, clock } = this.deps;
     this.sending -= 1;
     const now = clock.now();
-    const next = slots.done(f.origin, now);
-    if (next) {
-      const admission = this.stopping ? ({ ok: false, retryAt: now } as const) : circuits.admit(f.origin, now);
-      if (admission.ok) {
-        next.probe = admission.probe;
+    let next = slots.done(f.origin, now);
+    while (next) {
+      const refusedUntil = this.stopping ? now : this.refusal(next, now, true);
+      if (refusedUntil === null) {
         this.send(next);
-      } else {
-        // The origin's circuit opened meanwhile: its waiting deliveries go back, unattempted.
-        for (const w of [next, ...slots.drainOrigin(f.origin)]) this.handBack(w, admission.retryAt);
-        slots.releaseSlot(f.origin);
+        break;
       }
+      this.handBack(next, refusedUntil);
+      next = slots.releaseSlot(f.origin);
     }
     const holdUntil = this.pump();
     if (holdUntil !== null) this.deps.pacer.hold(holdUntil, this.flights.size);
@@ -177,7 +212,7 @@ export class SendQueue {
     for (let i = this.ready.length - 1; i >= 0; i--) if (match(this.ready[i]!.delivery)) dropped.push(...this.ready.splice(i, 1));
     for (const f of dropped) {
       this.flights.delete(f.delivery.id);
-      if (f.probe) this.deps.circuits.abandonProbe(f.origin, this.deps.clock.now());
+      if (f.probe) this.deps.circuits.abandonProbe(f.endpoint, this.deps.clock.now());
     }
   }
 }

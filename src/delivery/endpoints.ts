@@ -1,0 +1,79 @@
+/**
+ * Delivery endpoints: one tenant's one target URL (a job's callbackUrl or a subscription's URL).
+ * Failure state (circuit, retries, pacing after errors) belongs to the endpoint, never to its host:
+ * many tenants and URLs share hosts (a customer's API gateway, hooks.zapier.com, one ngrok
+ * domain). This file keeps what the send slots need to know about each endpoint's load: how many
+ * sends are out, and whether it is slow.
+ */
+
+/** An endpoint whose sends take longer than this (or have been out this long, none finishing) is slow. */
+export const SLOW_AFTER_MS = 1_000;
+
+/** The endpoint a delivery goes to: tenant + exact URL. */
+export function endpointOf(tenantId: string, url: string): string {
+  return `${tenantId} ${url}`;
+}
+
+interface Load {
+  origin: string;
+  sending: number;
+  /** When its sends last went from none to some. */
+  busySince: number;
+  lastDoneAt: number;
+  /** Its last finished send took longer than SLOW_AFTER_MS. */
+  slowAnswer: boolean;
+}
+
+/** Slow endpoints remembered at most while idle; beyond it the memory of old ones is dropped. */
+const MAX_IDLE_SLOW = 10_000;
+
+export class EndpointLoads {
+  private readonly loads = new Map<string, Load>();
+  /** Endpoints with sends out, per origin. */
+  private readonly busy = new Map<string, Set<string>>();
+
+  started(endpoint: string, origin: string, now: number): void {
+    let load = this.loads.get(endpoint);
+    if (!load) {
+      load = { origin, sending: 0, busySince: now, lastDoneAt: now, slowAnswer: false };
+      this.loads.set(endpoint, load);
+    }
+    if (load.sending++ === 0) {
+      load.busySince = now;
+      let set = this.busy.get(origin);
+      if (!set) this.busy.set(origin, (set = new Set()));
+      set.add(endpoint);
+    }
+  }
+
+  finished(endpoint: string, now: number, durationMs: number): void {
+    const load = this.loads.get(endpoint);
+    if (!load) return;
+    load.lastDoneAt = now;
+    load.slowAnswer = durationMs > SLOW_AFTER_MS;
+    if (--load.sending > 0) return;
+    const set = this.busy.get(load.origin);
+    set?.delete(endpoint);
+    if (set?.size === 0) this.busy.delete(load.origin);
+    if (!load.slowAnswer) this.loads.delete(endpoint);
+    else if (this.loads.size > MAX_IDLE_SLOW) this.forgetIdle();
+  }
+
+  /** Its last answer was slow, or its sends have been out over SLOW_AFTER_MS with none finishing. */
+  slow(endpoint: string, now: number): boolean {
+    const load = this.loads.get(endpoint);
+    if (!load) return false;
+    return load.slowAnswer || (load.sending > 0 && now - Math.max(load.busySince, load.lastDoneAt) > SLOW_AFTER_MS);
+  }
+
+  /** Sends out at `origin` to the endpoints `select` picks. */
+  sendingAt(origin: string, select: (endpoint: string) => boolean): number {
+    let n = 0;
+    for (const endpoint of this.busy.get(origin) ?? []) if (select(endpoint)) n += this.loads.get(endpoint)!.sending;
+    return n;
+  }
+
+  private forgetIdle(): void {
+    for (const [endpoint, load] of this.loads) if (load.sending === 0) this.loads.delete(endpoint);
+  }
+}
