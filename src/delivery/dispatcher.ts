@@ -51,12 +51,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     failingDisableMs: o.failingDisableMs ?? FAILING_DISABLE_AFTER_MS,
   };
   const maxWaitingPerOrigin = o.maxWaitingPerOrigin ?? prefetch;
+  const maxLimitedPerOrigin = o.maxLimitedPerOrigin ?? Math.max(1, Math.floor(maxPerOrigin / 4));
+  const circuitOptions = { ...DEFAULT_CIRCUIT, ...o.circuit };
+  const circuits = new CircuitBreakers(circuitOptions);
+  const loads = new EndpointLoads();
+  const limited = (now: number) => (endpoint: string) => circuits.failing(endpoint) || loads.slow(endpoint, now);
   const slots = new OriginSlots<Flight>({
     maxPerOrigin,
     maxWaitingPerOrigin,
     maxElasticWaiting: Math.max(maxWaitingPerOrigin, capacity - maxPerOrigin - probeRoom),
     elasticHorizonMs: ELASTIC_HORIZON_MS,
     walkAfterMs: WALK_AFTER_MS,
+    // Sends that turned failing or slow after they started, beyond the limited share.
+    overflow: (origin, now) => Math.max(0, loads.sendingAt(origin, limited(now)) - maxLimitedPerOrigin),
   });
   const signer = createSigner({ db, secretBox: deps.secretBox, clock, cacheMs: o.secretCacheMs });
   const sendContext = { http: deps.http, signer, clock, timeoutMs: o.timeoutMs, userAgent: o.userAgent };
@@ -64,8 +71,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let claimCounter = 0;
 
   const pacer = new ClaimPacer(capacity, probeRoom);
-  const circuitOptions = { ...DEFAULT_CIRCUIT, ...o.circuit };
-  const circuits = new CircuitBreakers(circuitOptions);
   // `flush` (below) commits what the batcher gathered and refills the queue.
   const commits = new CommitBatcher(flush, pacer, Math.min(maxInFlight, prefetch / 2));
   const queue = new SendQueue({
@@ -75,8 +80,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     sendContext,
     circuits,
     slots,
-    loads: new EndpointLoads(),
-    maxLimitedPerOrigin: o.maxLimitedPerOrigin ?? Math.max(1, Math.floor(maxPerOrigin / 4)),
+    loads,
+    limited,
+    maxLimitedPerOrigin,
     limitedRetryMs: circuitOptions.probeWaitMs,
     pacer,
     commits,
@@ -99,6 +105,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     // An origin that was fast and stalled gives back what it queued beyond the fixed cap.
     const at = clock.now();
     for (const f of slots.takeOverCap(at)) queue.handBack(f, at + originBusyRetryMs);
+    queue.startStalledWaiting();
     const batch = commits.outcomes;
     const released = commits.handBacks;
     commits.outcomes = [];

@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ClaimedDelivery } from '../store/queries/claimDueDeliveries.ts';
 import type { OriginSlots } from './origins.ts';
-import type { EndpointLoads } from './endpoints.ts';
+import { SLOW_AFTER_MS, type EndpointLoads } from './endpoints.ts';
 import type { ClaimPacer } from './claimPacer.ts';
 import type { CommitBatcher } from './commitBatcher.ts';
 import { sendDelivery, type SendContext } from './send.ts';
@@ -43,6 +43,8 @@ export interface SendQueueDeps {
   circuits: CircuitBreakers;
   slots: OriginSlots<Flight>;
   loads: EndpointLoads;
+  /** At `now`: whether an endpoint is failing or slow (its sends count against the limited share). */
+  limited: (now: number) => (endpoint: string) => boolean;
   /** Sends at once to one origin's failing or slow endpoints, together. */
   maxLimitedPerOrigin: number;
   /** When a failing or slow endpoint's delivery that found no room for such sends is due again. */
@@ -59,6 +61,7 @@ export class SendQueue {
   readonly flights = new Map<string, Flight>();
   private readonly ready: Flight[] = [];
   private sending = 0;
+  private stallTimer: ReturnType<typeof setTimeout> | null = null;
   /** No more sends start (shutdown). */
   stopping = false;
   /** Shut down: late answers are ignored, their deliveries were released. */
@@ -113,6 +116,7 @@ export class SendQueue {
       }
       const slot = slots.offer(f.origin, f, now);
       if (slot === 'send') this.send(f);
+      else if (slot === 'wait') this.watchStalls();
       else if (slot === 'full') {
         const pace = slots.busyPace(f.origin, now, { minMs: MIN_BUSY_RETRY_MS, maxMs: this.deps.originBusyRetryMs });
         this.handBack(f, now + pace.delayMs);
@@ -120,6 +124,47 @@ export class SendQueue {
       }
     }
     return holdUntil;
+  }
+
+  /**
+   * Deliveries waiting at an origin whose sends turned slow or failing (beyond their share) get
+   * the room those do not count against: a host full of hanging sends that looked healthy when
+   * they started does not hold back the healthy endpoints waiting behind them. Runs on the
+   * dispatcher's steps and, while deliveries wait, on a timer.
+   */
+  startStalledWaiting(): void {
+    if (this.stopping) return;
+    const now = this.deps.clock.now();
+    for (const f of this.deps.slots.startWaiting(now)) this.sendWithSlot(f, now);
+  }
+
+  /**
+   * `next` holds an origin slot: it is sent, or, if its endpoint may not send now (its circuit
+   * opened meanwhile, or it turned slow and the limited sends are full), it goes back
+   * unattempted and the slot passes on to the origin's next waiting delivery.
+   */
+  private sendWithSlot(next: Flight | undefined, now: number): void {
+    while (next) {
+      const refusedUntil = this.stopping ? now : this.refusal(next, now, true);
+      if (refusedUntil === null) {
+        this.send(next);
+        return;
+      }
+      this.handBack(next, refusedUntil);
+      next = this.deps.slots.releaseSlot(next.origin);
+    }
+  }
+
+  private watchStalls(): void {
+    if (this.stallTimer || this.closed) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      if (this.closed) return;
+      this.startStalledWaiting();
+      if (this.deps.slots.waitingCount > 0) this.watchStalls();
+      this.scheduleCommit();
+    }, SLOW_AFTER_MS);
+    this.stallTimer.unref?.();
   }
 
   /**
@@ -134,10 +179,9 @@ export class SendQueue {
     const admission = circuits.admit(f.endpoint, now);
     if (!admission.ok) return admission.retryAt;
     f.probe = admission.probe;
-    const limited = (endpoint: string) => circuits.failing(endpoint) || loads.slow(endpoint, now);
-    if (!f.probe && !limited(f.endpoint)) return null;
+    if (!f.probe && !circuits.failing(f.endpoint) && !loads.slow(f.endpoint, now)) return null;
     if (!holdsSlot && !slots.hasRoom(f.origin)) return now + this.deps.limitedRetryMs;
-    if (loads.sendingAt(f.origin, limited) >= this.deps.maxLimitedPerOrigin) return now + this.deps.limitedRetryMs;
+    if (loads.sendingAt(f.origin, this.deps.limited(now)) >= this.deps.maxLimitedPerOrigin) return now + this.deps.limitedRetryMs;
     return null;
   }
 
@@ -182,25 +226,14 @@ export class SendQueue {
   }
 
   /**
-   * Frees the send slot: the origin's waiting delivery or the next ready one takes it. A waiting
-   * delivery whose endpoint may not send now (its circuit opened meanwhile, or it turned slow
-   * and the limited sends are full) goes back, unattempted, and the slot passes on: one
-   * endpoint's state never holds back another's deliveries.
+   * Frees the send slot: the origin's waiting delivery or the next ready one takes it. One
+   * endpoint's state never holds back another's deliveries (sendWithSlot).
    */
   private finishSend(f: Flight): void {
     const { slots, clock } = this.deps;
     this.sending -= 1;
     const now = clock.now();
-    let next = slots.done(f.origin, now);
-    while (next) {
-      const refusedUntil = this.stopping ? now : this.refusal(next, now, true);
-      if (refusedUntil === null) {
-        this.send(next);
-        break;
-      }
-      this.handBack(next, refusedUntil);
-      next = slots.releaseSlot(f.origin);
-    }
+    this.sendWithSlot(slots.done(f.origin, now), now);
     const holdUntil = this.pump();
     if (holdUntil !== null) this.deps.pacer.hold(holdUntil, this.flights.size);
     this.scheduleCommit();
