@@ -28,6 +28,14 @@ import type { Dispatcher, DispatcherDeps } from './types.ts';
 
 export type { Dispatcher, DispatcherDeps, DispatcherOptions, AttemptInfo, OutcomeInfo } from './types.ts';
 
+/** Sends to one origin at once (politeness), unless set. */
+export const DEFAULT_MAX_PER_ORIGIN = 32;
+/**
+ * Connections per origin the delivery HTTP client needs: sends that hang beyond the failing or
+ * slow endpoints' share do not count against the cap, up to the cap again (see `overflow`).
+ */
+export const DELIVERY_CONNECTIONS_PER_ORIGIN = 2 * DEFAULT_MAX_PER_ORIGIN;
+
 /** A fast origin may queue what it drains in this long (see originPace.ts). */
 const ELASTIC_HORIZON_MS = 250;
 /** Claims walk past a busy origin's backlog when it needs longer than this to work off what it holds. */
@@ -39,7 +47,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const maxInFlight = o.maxInFlight ?? 256;
   const prefetch = o.prefetch ?? Math.max(maxInFlight, 64);
   const batchSize = o.batchSize ?? 256;
-  const maxPerOrigin = o.maxPerOrigin ?? 32;
+  const maxPerOrigin = o.maxPerOrigin ?? DEFAULT_MAX_PER_ORIGIN;
   const leaseMs = o.leaseMs ?? Math.max(60_000, 3 * o.timeoutMs);
   const originBusyRetryMs = o.originBusyRetryMs ?? 1_000;
   const capacity = maxInFlight + prefetch;
@@ -62,8 +70,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     maxElasticWaiting: Math.max(maxWaitingPerOrigin, capacity - maxPerOrigin - probeRoom),
     elasticHorizonMs: ELASTIC_HORIZON_MS,
     walkAfterMs: WALK_AFTER_MS,
-    // Sends that turned failing or slow after they started, beyond the limited share.
-    overflow: (origin, now) => Math.max(0, loads.sendingAt(origin, limited(now)) - maxLimitedPerOrigin),
+    // Sends that turned failing or slow after they started, beyond the limited share; at most
+    // maxPerOrigin more, so a host never sees more than twice the cap (connections to match:
+    // DELIVERY_CONNECTIONS_PER_ORIGIN).
+    overflow: (origin, now) => Math.min(maxPerOrigin, Math.max(0, loads.sendingAt(origin, limited(now)) - maxLimitedPerOrigin)),
   });
   const signer = createSigner({ db, secretBox: deps.secretBox, clock, cacheMs: o.secretCacheMs });
   const sendContext = { http: deps.http, signer, clock, timeoutMs: o.timeoutMs, userAgent: o.userAgent };
