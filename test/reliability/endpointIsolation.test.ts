@@ -227,16 +227,9 @@ describe('per-endpoint isolation: a failing endpoint never delays a healthy one 
       ...Array.from({ length: 8 }, (_, i) => ({ t: i % 2 ? b : a, url: `${host.base}/flaky/${i}` })),
     ];
     for (const f of failing) await registerJob(f.t, f.url);
-    // Wait until they are failing: the shared endpoint failed often enough to open its circuit,
-    // every failing URL was tried, and /flaky requests hang.
-    await host.until(
-      () =>
-        host.hits.filter((h) => h.path === '/fail').length >= 5 &&
-        new Set(hitsAt('/f').map((h) => h.path)).size === 17 &&
-        host.hanging > 0,
-      HEALTHY_BOUND_MS,
-      'the failing endpoints to fail',
-    );
+    // Wait until they are failing: failures on the host (enough to open a circuit) and /flaky
+    // requests hanging.
+    await host.until(() => hitsAt('/f').length >= 10 && host.hanging > 0, HEALTHY_BOUND_MS, 'the failing endpoints to fail');
     const failingHitsBefore = hitsAt('/f').length;
 
     const healthyA = [await registerJob(a, `${host.base}/ok`), await registerJob(a, `${host.base}/ok`), await registerJob(a, `${host.base}/ok`)];
@@ -255,8 +248,9 @@ describe('per-endpoint isolation: a failing endpoint never delays a healthy one 
       new Set(hitsAt('/ok').filter((h) => jobs.some((j) => j.id === h.payload.data.id)).map((h) => h.verifiedBy.join(',')));
     expect([...signers(healthyA)]).toEqual(['0']);
     expect([...signers(healthyB)]).toEqual(['1']);
-    // The failing endpoints kept retrying on their own schedule meanwhile.
+    // The failing endpoints kept retrying on their own schedule meanwhile, every one of them.
     expect(hitsAt('/f').length).toBeGreaterThan(failingHitsBefore);
+    expect(new Set(hitsAt('/f').map((h) => h.path)).size).toBe(17);
     const failed = await callApi(service.url, a.apiKey, '/v1/deliveries?status=failed&limit=100');
     expect(failed.body.data.length).toBeGreaterThan(0);
   }, 30_000);
@@ -268,7 +262,7 @@ describe('per-endpoint isolation: a failing endpoint never delays a healthy one 
     // Jobs whose every event goes to all 20 failing subscriptions (and the healthy one).
     const early = [await registerJob(a), await registerJob(a), await registerJob(a)];
     await host.until(
-      () => new Set(hitsAt('/f').map((h) => h.path)).size === 20 && hitsAt('/f').length >= 60 && host.hanging > 0,
+      () => hitsAt('/f').length >= 20 && host.hanging > 0,
       HEALTHY_BOUND_MS,
       'the failing subscriptions to fail',
     );
