@@ -3,7 +3,9 @@
  * Failure state (circuit, retries, pacing after errors) belongs to the endpoint, never to its host:
  * many tenants and URLs share hosts (a customer's API gateway, hooks.zapier.com, one ngrok
  * domain). This file keeps what the send slots need to know about each endpoint's load: how many
- * sends are out, and whether it is slow.
+ * sends are out, whether it is slow, and whether it has proven itself: an endpoint that has not
+ * answered quickly and well yet (new, or failing or slow since) gets one send at a time, so a
+ * hanging receiver nobody knew about holds one of its host's slots, not all of them.
  */
 
 /** An endpoint whose sends take longer than this (or have been out this long, none finishing) is slow. */
@@ -22,10 +24,12 @@ interface Load {
   lastDoneAt: number;
   /** Its last finished send took longer than SLOW_AFTER_MS. */
   slowAnswer: boolean;
+  /** Its last finished send was answered well (not an endpoint failure) within SLOW_AFTER_MS. */
+  proven: boolean;
 }
 
-/** Slow endpoints remembered at most while idle; beyond it the memory of old ones is dropped. */
-const MAX_IDLE_SLOW = 10_000;
+/** Endpoints remembered at most while idle; beyond it the memory of idle ones is dropped. */
+const MAX_IDLE = 10_000;
 
 export class EndpointLoads {
   private readonly loads = new Map<string, Load>();
@@ -35,7 +39,7 @@ export class EndpointLoads {
   started(endpoint: string, origin: string, now: number): void {
     let load = this.loads.get(endpoint);
     if (!load) {
-      load = { origin, sending: 0, busySince: now, lastDoneAt: now, slowAnswer: false };
+      load = { origin, sending: 0, busySince: now, lastDoneAt: now, slowAnswer: false, proven: false };
       this.loads.set(endpoint, load);
     }
     if (load.sending++ === 0) {
@@ -46,17 +50,27 @@ export class EndpointLoads {
     }
   }
 
-  finished(endpoint: string, now: number, durationMs: number): void {
+  /** `failed`: the answer was an endpoint failure (timeout, connection error, 5xx). */
+  finished(endpoint: string, now: number, durationMs: number, failed: boolean): void {
     const load = this.loads.get(endpoint);
     if (!load) return;
     load.lastDoneAt = now;
     load.slowAnswer = durationMs > SLOW_AFTER_MS;
+    load.proven = !failed && !load.slowAnswer;
     if (--load.sending > 0) return;
     const set = this.busy.get(load.origin);
     set?.delete(endpoint);
     if (set?.size === 0) this.busy.delete(load.origin);
-    if (!load.slowAnswer) this.loads.delete(endpoint);
-    else if (this.loads.size > MAX_IDLE_SLOW) this.forgetIdle();
+    if (this.loads.size > MAX_IDLE) this.forgetIdle();
+  }
+
+  /** Not (or no longer) known to answer quickly and well: one send at a time. */
+  unproven(endpoint: string): boolean {
+    return !this.loads.get(endpoint)?.proven;
+  }
+
+  sending(endpoint: string): number {
+    return this.loads.get(endpoint)?.sending ?? 0;
   }
 
   /** Its last answer was slow, or its sends have been out over SLOW_AFTER_MS with none finishing. */

@@ -3,7 +3,8 @@
  * slots (at most maxInFlight at once, at most maxPerOrigin per origin as politeness, a bounded
  * queue per busy origin, see origins.ts), and each endpoint's circuit, asked at send time.
  * Failing or slow endpoints may hold only maxLimitedPerOrigin of their host's slots together, so
- * healthy endpoints on the same host keep the rest. A finished send is replaced at once, from its
+ * healthy endpoints on the same host keep the rest, and an endpoint that has not proven itself
+ * yet gets one send at a time: its other deliveries are parked until it answers. A finished send is replaced at once, from its
  * origin's queue or the ready queue, and its outcome goes to the CommitBatcher; nothing ever
  * waits for a slow send.
  */
@@ -60,6 +61,9 @@ export class SendQueue {
   /** Every claimed delivery not yet committed or handed back: ready, waiting for an origin, sending. */
   readonly flights = new Map<string, Flight>();
   private readonly ready: Flight[] = [];
+  /** Deliveries of unproven endpoints waiting for the send that is out to answer. */
+  private readonly parked = new Map<string, Flight[]>();
+  private parkedCount = 0;
   private sending = 0;
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
   /** No more sends start (shutdown). */
@@ -74,6 +78,7 @@ export class SendQueue {
 
   /** Deliveries queued for the send slots: ready, or waiting for a slot at their origin. */
   get stocked(): number {
+    // Not the parked ones: they wait for an endpoint's answer, not for a slot.
     return this.ready.length + this.deps.slots.waitingCount;
   }
 
@@ -95,7 +100,7 @@ export class SendQueue {
 
   /** Gives back every delivery not sent yet (shutdown). */
   handBackUnsent(now: number): void {
-    for (const f of [...this.ready.splice(0), ...this.deps.slots.drainWaiting()]) this.handBack(f, now);
+    for (const f of [...this.ready.splice(0), ...this.deps.slots.drainWaiting(), ...this.unparkAll()]) this.handBack(f, now);
   }
 
   /**
@@ -109,6 +114,7 @@ export class SendQueue {
     while (this.sending < this.deps.maxInFlight && this.ready.length > 0 && !this.stopping) {
       const f = this.ready.shift()!;
       const now = clock.now();
+      if (this.parks(f, now)) continue;
       const refusedUntil = this.refusal(f, now, false);
       if (refusedUntil !== null) {
         this.handBack(f, refusedUntil);
@@ -135,7 +141,39 @@ export class SendQueue {
   startStalledWaiting(): void {
     if (this.stopping) return;
     const now = this.deps.clock.now();
+    for (const endpoint of [...this.parked.keys()]) if (this.deps.loads.slow(endpoint, now)) this.unpark(endpoint);
     for (const f of this.deps.slots.startWaiting(now)) this.sendWithSlot(f, now);
+  }
+
+  /**
+   * An unproven endpoint with a send out: `f` waits for that answer (one send at a time). Not
+   * once that send is slow: then the endpoint is limited (refusal) and its deliveries go back.
+   */
+  private parks(f: Flight, now: number): boolean {
+    const { loads } = this.deps;
+    if (loads.sending(f.endpoint) === 0 || !loads.unproven(f.endpoint) || loads.slow(f.endpoint, now)) return false;
+    const list = this.parked.get(f.endpoint);
+    if (list) list.push(f);
+    else this.parked.set(f.endpoint, [f]);
+    this.parkedCount += 1;
+    this.watchStalls();
+    return true;
+  }
+
+  /** The endpoint answered (or turned slow): its parked deliveries go first in the ready queue. */
+  private unpark(endpoint: string): void {
+    const list = this.parked.get(endpoint);
+    if (!list) return;
+    this.parked.delete(endpoint);
+    this.parkedCount -= list.length;
+    this.ready.unshift(...list);
+  }
+
+  private unparkAll(): Flight[] {
+    const all = [...this.parked.values()].flat();
+    this.parked.clear();
+    this.parkedCount = 0;
+    return all;
   }
 
   /**
@@ -145,6 +183,10 @@ export class SendQueue {
    */
   private sendWithSlot(next: Flight | undefined, now: number): void {
     while (next) {
+      if (!this.stopping && this.parks(next, now)) {
+        next = this.deps.slots.releaseSlot(next.origin);
+        continue;
+      }
       const refusedUntil = this.stopping ? now : this.refusal(next, now, true);
       if (refusedUntil === null) {
         this.send(next);
@@ -161,7 +203,9 @@ export class SendQueue {
       this.stallTimer = null;
       if (this.closed) return;
       this.startStalledWaiting();
-      if (this.deps.slots.waitingCount > 0) this.watchStalls();
+      const holdUntil = this.pump();
+      if (holdUntil !== null) this.deps.pacer.hold(holdUntil, this.flights.size);
+      if (this.deps.slots.waitingCount > 0 || this.parkedCount > 0) this.watchStalls();
       this.scheduleCommit();
     }, SLOW_AFTER_MS);
     this.stallTimer.unref?.();
@@ -198,9 +242,11 @@ export class SendQueue {
     }
     loads.started(f.endpoint, f.origin, clock.now());
     void sendDelivery(d, this.deps.sendContext).then((outcome) => {
-      loads.finished(f.endpoint, clock.now(), outcome.durationMs);
+      const failed = outcome.verdict.kind === 'retry' && outcome.verdict.endpointFailure;
+      loads.finished(f.endpoint, clock.now(), outcome.durationMs, failed);
       if (this.closed || this.flights.get(d.id) !== f) return; // released on shutdown
-      if (outcome.verdict.kind === 'retry' && outcome.verdict.endpointFailure) {
+      this.unpark(f.endpoint);
+      if (failed) {
         if (circuits.recordFailure(f.endpoint, clock.now())) {
           logger.warn({ tenantId: d.tenantId, url: d.url }, 'circuit opened: deliveries to this endpoint are deferred');
         }
@@ -243,6 +289,12 @@ export class SendQueue {
   dropUnsent(match: (d: ClaimedDelivery) => boolean): void {
     const dropped = [...this.deps.slots.removeWaiting((f) => match(f.delivery))];
     for (let i = this.ready.length - 1; i >= 0; i--) if (match(this.ready[i]!.delivery)) dropped.push(...this.ready.splice(i, 1));
+    for (const [endpoint, list] of this.parked) {
+      const keep = list.filter((f) => !(match(f.delivery) && dropped.push(f)));
+      this.parkedCount -= list.length - keep.length;
+      if (keep.length) this.parked.set(endpoint, keep);
+      else this.parked.delete(endpoint);
+    }
     for (const f of dropped) {
       this.flights.delete(f.delivery.id);
       if (f.probe) this.deps.circuits.abandonProbe(f.endpoint, this.deps.clock.now());
