@@ -307,5 +307,6 @@ if (!only) {
   writeFileSync(join(ROOT, 'bench/RESULTS.md'), markdown(meta, rows, sections));
   log('wrote bench/RESULTS.md');
 } else {
-  log('partial run (--only): bench/RESULTS.md left as it was');
+  log('partial run (--only): bench/RESULTS.md left as it was; its sections:');
+  for (const section of sections) console.log(`\n## ${section.title}\n\n${section.lines.join('\n')}`);
 }
