@@ -91,3 +91,52 @@ export class EndpointLoads {
     for (const [endpoint, load] of this.loads) if (load.sending === 0) this.loads.delete(endpoint);
   }
 }
+
+/**
+ * Claimed deliveries of unproven endpoints that wait, in memory, for the one send out to their
+ * endpoint to answer (or to turn slow), instead of going back to the database and being claimed
+ * again a moment later.
+ */
+export class Parking<T extends { endpoint: string; delivery: unknown }> {
+  private readonly byEndpoint = new Map<string, T[]>();
+  count = 0;
+
+  park(item: T): void {
+    const list = this.byEndpoint.get(item.endpoint);
+    if (list) list.push(item);
+    else this.byEndpoint.set(item.endpoint, [item]);
+    this.count += 1;
+  }
+
+  /** Takes the endpoint's parked items (none: empty). */
+  take(endpoint: string): T[] {
+    const list = this.byEndpoint.get(endpoint);
+    if (!list) return [];
+    this.byEndpoint.delete(endpoint);
+    this.count -= list.length;
+    return list;
+  }
+
+  takeAll(): T[] {
+    const all = [...this.byEndpoint.values()].flat();
+    this.byEndpoint.clear();
+    this.count = 0;
+    return all;
+  }
+
+  endpoints(): string[] {
+    return [...this.byEndpoint.keys()];
+  }
+
+  /** Takes the items `match` selects. */
+  remove(match: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    for (const [endpoint, list] of this.byEndpoint) {
+      const keep = list.filter((item) => !(match(item) && removed.push(item)));
+      if (keep.length) this.byEndpoint.set(endpoint, keep);
+      else this.byEndpoint.delete(endpoint);
+    }
+    this.count -= removed.length;
+    return removed;
+  }
+}

@@ -4,16 +4,16 @@
  * queue per busy origin, see origins.ts), and each endpoint's circuit, asked at send time.
  * Failing or slow endpoints may hold only maxLimitedPerOrigin of their host's slots together, so
  * healthy endpoints on the same host keep the rest, and an endpoint that has not proven itself
- * yet gets one send at a time: its other deliveries are parked until it answers. A finished send is replaced at once, from its
- * origin's queue or the ready queue, and its outcome goes to the CommitBatcher; nothing ever
- * waits for a slow send.
+ * yet gets one send at a time: its other deliveries are parked until it answers. A finished
+ * send is replaced at once, from its origin's queue or the ready queue, and its outcome goes to
+ * the CommitBatcher; nothing ever waits for a slow send.
  */
 import type { CircuitBreakers } from '../core/circuitBreaker.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ClaimedDelivery } from '../store/queries/claimDueDeliveries.ts';
 import type { OriginSlots } from './origins.ts';
-import { SLOW_AFTER_MS, type EndpointLoads } from './endpoints.ts';
+import { Parking, SLOW_AFTER_MS, type EndpointLoads } from './endpoints.ts';
 import type { ClaimPacer } from './claimPacer.ts';
 import type { CommitBatcher } from './commitBatcher.ts';
 import { sendDelivery, type SendContext } from './send.ts';
@@ -62,8 +62,7 @@ export class SendQueue {
   readonly flights = new Map<string, Flight>();
   private readonly ready: Flight[] = [];
   /** Deliveries of unproven endpoints waiting for the send that is out to answer. */
-  private readonly parked = new Map<string, Flight[]>();
-  private parkedCount = 0;
+  private readonly parked = new Parking<Flight>();
   private sending = 0;
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
   /** No more sends start (shutdown). */
@@ -100,7 +99,7 @@ export class SendQueue {
 
   /** Gives back every delivery not sent yet (shutdown). */
   handBackUnsent(now: number): void {
-    for (const f of [...this.ready.splice(0), ...this.deps.slots.drainWaiting(), ...this.unparkAll()]) this.handBack(f, now);
+    for (const f of [...this.ready.splice(0), ...this.deps.slots.drainWaiting(), ...this.parked.takeAll()]) this.handBack(f, now);
   }
 
   /**
@@ -141,7 +140,7 @@ export class SendQueue {
   startStalledWaiting(): void {
     if (this.stopping) return;
     const now = this.deps.clock.now();
-    for (const endpoint of [...this.parked.keys()]) if (this.deps.loads.slow(endpoint, now)) this.unpark(endpoint);
+    for (const endpoint of this.parked.endpoints()) if (this.deps.loads.slow(endpoint, now)) this.unpark(endpoint);
     for (const f of this.deps.slots.startWaiting(now)) this.sendWithSlot(f, now);
   }
 
@@ -152,28 +151,15 @@ export class SendQueue {
   private parks(f: Flight, now: number): boolean {
     const { loads } = this.deps;
     if (loads.sending(f.endpoint) === 0 || !loads.unproven(f.endpoint) || loads.slow(f.endpoint, now)) return false;
-    const list = this.parked.get(f.endpoint);
-    if (list) list.push(f);
-    else this.parked.set(f.endpoint, [f]);
-    this.parkedCount += 1;
+    this.parked.park(f);
     this.watchStalls();
     return true;
   }
 
   /** The endpoint answered (or turned slow): its parked deliveries go first in the ready queue. */
   private unpark(endpoint: string): void {
-    const list = this.parked.get(endpoint);
-    if (!list) return;
-    this.parked.delete(endpoint);
-    this.parkedCount -= list.length;
-    this.ready.unshift(...list);
-  }
-
-  private unparkAll(): Flight[] {
-    const all = [...this.parked.values()].flat();
-    this.parked.clear();
-    this.parkedCount = 0;
-    return all;
+    const list = this.parked.take(endpoint);
+    if (list.length) this.ready.unshift(...list);
   }
 
   /**
@@ -205,7 +191,7 @@ export class SendQueue {
       this.startStalledWaiting();
       const holdUntil = this.pump();
       if (holdUntil !== null) this.deps.pacer.hold(holdUntil, this.flights.size);
-      if (this.deps.slots.waitingCount > 0 || this.parkedCount > 0) this.watchStalls();
+      if (this.deps.slots.waitingCount > 0 || this.parked.count > 0) this.watchStalls();
       this.scheduleCommit();
     }, SLOW_AFTER_MS);
     this.stallTimer.unref?.();
@@ -289,12 +275,7 @@ export class SendQueue {
   dropUnsent(match: (d: ClaimedDelivery) => boolean): void {
     const dropped = [...this.deps.slots.removeWaiting((f) => match(f.delivery))];
     for (let i = this.ready.length - 1; i >= 0; i--) if (match(this.ready[i]!.delivery)) dropped.push(...this.ready.splice(i, 1));
-    for (const [endpoint, list] of this.parked) {
-      const keep = list.filter((f) => !(match(f.delivery) && dropped.push(f)));
-      this.parkedCount -= list.length - keep.length;
-      if (keep.length) this.parked.set(endpoint, keep);
-      else this.parked.delete(endpoint);
-    }
+    dropped.push(...this.parked.remove((f) => match(f.delivery)));
     for (const f of dropped) {
       this.flights.delete(f.delivery.id);
       if (f.probe) this.deps.circuits.abandonProbe(f.endpoint, this.deps.clock.now());
