@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreakers, type Admission } from '../../src/core/circuitBreaker.ts';
 
 const OPTIONS = { failureThreshold: 3, openMs: 1_000, maxOpenMs: 3_000, probeWaitMs: 100 };
-const A = 'https://a.example';
+/** An endpoint key (tenant + URL); the breaker treats keys as opaque. */
+const A = 'tnt_a https://a.example/hooks';
 
 type Step =
   | { fail: number }
@@ -80,7 +81,7 @@ describe('CircuitBreakers', () => {
     },
   ])('$name', ({ steps }) => run(steps));
 
-  it('keeps origins apart', () => {
+  it('keeps endpoints apart', () => {
     const c = new CircuitBreakers(OPTIONS);
     for (let i = 0; i < 3; i++) c.recordFailure(A, 0);
     expect(c.admit('https://b.example', 1)).toEqual({ ok: true, probe: false });
