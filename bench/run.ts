@@ -1,6 +1,6 @@
 /**
  * `npm run bench` (full, < 15 min on 2 cores) or `npm run bench -- --quick` (smoke, < 2 min).
- * Runs the five measurements, each side in its own process, prints a table and writes
+ * Runs the six measurements, each side in its own process, prints a table and writes
  * bench/RESULTS.md. Targets are reported as met or MISSED; nothing is asserted.
  */
 import { cpus } from 'node:os';
@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runTask, startServer } from './lib/child.ts';
-import { fmt, fmtBytes, fmtMs } from './lib/stats.ts';
+import { fmt, fmtBytes, fmtMs, median } from './lib/stats.ts';
 import { consoleTable, markdown, markdownTable, type Row, type Section } from './lib/report.ts';
 import type { DeliveryResult } from './tasks/deliveryThroughput.ts';
 import type { PollResult } from './tasks/pollThroughput.ts';
 import type { LatencyResult } from './tasks/latency.ts';
 import type { BuildResult, ProbeResult } from './tasks/scale.ts';
 import type { EfficiencyResult } from './tasks/efficiency.ts';
+import type { IsolationInput, IsolationResult } from './tasks/endpointIsolation.ts';
 import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
 
 const quick = process.argv.includes('--quick');
@@ -24,8 +25,8 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
-  : { deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+  ? { isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
+  : { isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
 
 const rows: Row[] = [];
 const sections: Section[] = [];
@@ -237,6 +238,60 @@ if (wants('efficiency')) {
   });
 }
 
+if (wants('isolation')) {
+  const failing = 20;
+  log(`6. endpoint isolation: a healthy endpoint's delay with ${failing} failing endpoints on its host, and with none, ${SIZES.isolationRounds} rounds each`);
+  const receiver = await startServer('bench/servers/receiver.ts', { record: true, hangMs: 5_000 });
+  const input: IsolationInput = {
+    receiverUrl: receiver.url,
+    failing: 0,
+    backlogPerFailing: 10,
+    concurrency: CONCURRENCY,
+    warmupMs: SIZES.isolationWarmupMs,
+    healthyEvents: SIZES.isolationEvents,
+    intervalMs: 10,
+  };
+  const alone: IsolationResult[] = [];
+  const beside: IsolationResult[] = [];
+  for (let r = 0; r < SIZES.isolationRounds; r++) {
+    alone.push(await runTask<IsolationResult>('bench/tasks/endpointIsolation.ts', input));
+    beside.push(await runTask<IsolationResult>('bench/tasks/endpointIsolation.ts', { ...input, failing }));
+  }
+  await receiver.close();
+  const a = median(alone.map((x) => x.meanMs));
+  const b = median(beside.map((x) => x.meanMs));
+  const ratio = b / a;
+  const lost = [...alone, ...beside].reduce((n, x) => n + (SIZES.isolationEvents - x.received), 0);
+  log(`   healthy endpoint: ${fmtMs(b)} beside ${failing} failing endpoints, ${fmtMs(a)} alone, ratio ${fmt(ratio)}`);
+  rows.push({
+    measurement: `isolation: healthy endpoint delay while ${failing} endpoints on its host fail`,
+    figure: `${fmtMs(b)} mean`,
+    baseline: `${fmtMs(a)} mean, no failing neighbours`,
+    target: `ratio ${fmt(ratio)} <= 1.2, all received`,
+    met: ratio <= 1.2 && lost === 0,
+  });
+  sections.push({
+    title: '6. Endpoint isolation',
+    lines: [
+      `A healthy endpoint (\`/ok\` on the loopback receiver) gets ${fmt(SIZES.isolationEvents, 0)} events, one every ${input.intervalMs} ms, each committed and announced as the scheduler does, while ${failing} other endpoints of the same tenant on the same host fail: half answer 500 at once, half hang 5 s and then answer 500, with ${input.backlogPerFailing} deliveries each queued before the healthy ones and retried every second. Baseline: the same run with no failing endpoints. The dispatcher runs as in \`pollhook serve\` (runtime loop, ${CONCURRENCY} sends per host, the service's connection count), each round in its own process after a ${fmtMs(input.warmupMs)} warm-up. Delay: event committed (its \`timestamp\`) -> received. Figure: the median over ${SIZES.isolationRounds} rounds of each round's mean delay.`,
+      '',
+      ...markdownTable(
+        ['failing neighbours', 'round', 'received', 'mean', 'p50', 'p99', 'max', 'failing attempts meanwhile'],
+        [...alone, ...beside].map((x, i) => [
+          String(x.failing),
+          String((i % SIZES.isolationRounds) + 1),
+          `${fmt(x.received, 0)} of ${fmt(SIZES.isolationEvents, 0)}`,
+          fmtMs(x.meanMs),
+          fmtMs(x.p50Ms),
+          fmtMs(x.p99Ms),
+          fmtMs(x.maxMs),
+          fmt(x.failingAttempts, 0),
+        ]),
+      ),
+    ],
+  });
+}
+
 const durationS = (Date.now() - started) / 1000;
 const cpu = cpus();
 const meta = {
@@ -252,5 +307,6 @@ if (!only) {
   writeFileSync(join(ROOT, 'bench/RESULTS.md'), markdown(meta, rows, sections));
   log('wrote bench/RESULTS.md');
 } else {
-  log('partial run (--only): bench/RESULTS.md left as it was');
+  log('partial run (--only): bench/RESULTS.md left as it was; its sections:');
+  for (const section of sections) console.log(`\n## ${section.title}\n\n${section.lines.join('\n')}`);
 }

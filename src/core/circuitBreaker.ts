@@ -1,9 +1,11 @@
 /**
- * One circuit per target origin (pure, in-memory, per process). After `failureThreshold`
- * failures in a row (timeouts, connection errors, 5xx) the circuit opens: deliveries to that
- * origin are deferred without an attempt until `openUntil`. Then one probe goes out
- * (half-open); its success closes the circuit, its failure opens it again for twice as long.
- * Any HTTP answer that is not a 5xx counts as success: the receiver is alive.
+ * One circuit per delivery endpoint (tenant + exact target URL; pure, in-memory, per process).
+ * After `failureThreshold` failures in a row (timeouts, connection errors, 5xx) the circuit
+ * opens: deliveries to that endpoint are deferred without an attempt until `openUntil`. Then one
+ * of its own deliveries goes out as a probe (half-open); its success closes the circuit, its
+ * failure opens it again for twice as long. Any HTTP answer that is not a 5xx counts as success:
+ * the receiver is alive. Endpoints never share a circuit, so one endpoint's failures never defer
+ * another's deliveries, on the same host or not.
  */
 export interface CircuitOptions {
   failureThreshold: number;
@@ -26,12 +28,15 @@ interface Circuit {
   openUntil: number;
 }
 
+/** Circuits kept at most; beyond it the oldest closed ones (a few failures, long ago) are forgotten. */
+const MAX_CIRCUITS = 100_000;
+
 export class CircuitBreakers {
   private readonly circuits = new Map<string, Circuit>();
   constructor(private readonly options: CircuitOptions = DEFAULT_CIRCUIT) {}
 
-  admit(origin: string, now: number): Admission {
-    const c = this.circuits.get(origin);
+  admit(endpoint: string, now: number): Admission {
+    const c = this.circuits.get(endpoint);
     if (!c || c.state === 'closed') return { ok: true, probe: false };
     if (c.state === 'half-open') return { ok: false, retryAt: now + this.options.probeWaitMs };
     if (now < c.openUntil) return { ok: false, retryAt: c.openUntil };
@@ -40,24 +45,25 @@ export class CircuitBreakers {
   }
 
   /** A probe that never got sent (released on shutdown, lease lost) must not wedge the circuit. */
-  abandonProbe(origin: string, now: number): void {
-    const c = this.circuits.get(origin);
+  abandonProbe(endpoint: string, now: number): void {
+    const c = this.circuits.get(endpoint);
     if (c?.state === 'half-open') {
       c.state = 'open';
       c.openUntil = now;
     }
   }
 
-  recordSuccess(origin: string): void {
-    this.circuits.delete(origin);
+  recordSuccess(endpoint: string): void {
+    if (this.circuits.size > 0) this.circuits.delete(endpoint);
   }
 
   /** Returns true when this failure opened the circuit. */
-  recordFailure(origin: string, now: number): boolean {
-    let c = this.circuits.get(origin);
+  recordFailure(endpoint: string, now: number): boolean {
+    let c = this.circuits.get(endpoint);
     if (!c) {
+      if (this.circuits.size >= MAX_CIRCUITS) this.forgetOldClosed();
       c = { state: 'closed', failures: 0, openings: 0, openUntil: 0 };
-      this.circuits.set(origin, c);
+      this.circuits.set(endpoint, c);
     }
     if (c.state === 'open') return false; // sends from before it opened: already counted
     c.failures += 1;
@@ -69,7 +75,20 @@ export class CircuitBreakers {
     return true;
   }
 
-  state(origin: string): CircuitState {
-    return this.circuits.get(origin)?.state ?? 'closed';
+  state(endpoint: string): CircuitState {
+    return this.circuits.get(endpoint)?.state ?? 'closed';
+  }
+
+  /** Its last attempt failed (or its circuit is not closed): the endpoint is not known healthy. */
+  failing(endpoint: string): boolean {
+    return this.circuits.size > 0 && this.circuits.has(endpoint);
+  }
+
+  private forgetOldClosed(): void {
+    let budget = Math.ceil(MAX_CIRCUITS / 10);
+    for (const [key, c] of this.circuits) {
+      if (budget-- <= 0) break;
+      if (c.state === 'closed') this.circuits.delete(key);
+    }
   }
 }

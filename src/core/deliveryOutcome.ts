@@ -21,29 +21,29 @@ export type Verdict =
       error: string;
       /** Only for 429/503 answers. */
       retryAfterMs: number | null;
-      /** The origin looks unhealthy (timeouts, connection errors, 5xx): feeds its circuit. */
-      originFailure: boolean;
+      /** The endpoint looks unhealthy (timeouts, connection errors, 5xx): feeds its circuit. */
+      endpointFailure: boolean;
     };
 
 export function classifyAttempt(result: AttemptResult): Verdict {
   if (result.kind === 'error') {
     const label = TRANSPORT_LABELS[result.code];
     const error = result.message && result.message !== label ? `${label}: ${result.message}` : label;
-    return { kind: 'retry', error, retryAfterMs: null, originFailure: true };
+    return { kind: 'retry', error, retryAfterMs: null, endpointFailure: true };
   }
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: 'delivered' };
   if (status === 410) return { kind: 'gone', error: 'receiver answered 410 Gone' };
   if (status >= 300 && status < 400) {
     const where = result.location ? ` to ${result.location}` : '';
-    return { kind: 'retry', error: `redirect (HTTP ${status}${where}) not followed`, retryAfterMs: null, originFailure: false };
+    return { kind: 'retry', error: `redirect (HTTP ${status}${where}) not followed`, retryAfterMs: null, endpointFailure: false };
   }
   const honoursRetryAfter = status === 429 || status === 503;
   return {
     kind: 'retry',
     error: `HTTP ${status}`,
     retryAfterMs: honoursRetryAfter ? result.retryAfterMs : null,
-    originFailure: status >= 500,
+    endpointFailure: status >= 500,
   };
 }
 

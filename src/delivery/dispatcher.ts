@@ -1,7 +1,9 @@
 /**
  * The delivery engine. Claimed deliveries (leased, in one statement) wait in a small ready
  * queue; up to maxInFlight of them are sent at once, at most maxPerOrigin per origin
- * (sendQueue.ts). A finished send is replaced from the ready queue at once, and finished sends
+ * (politeness), of which failing or slow endpoints hold at most maxLimitedPerOrigin
+ * (sendQueue.ts). Failure state (circuit, pacing after errors) is per endpoint: tenant + exact
+ * URL (endpoints.ts), so a failing endpoint never defers another's deliveries on its host. A finished send is replaced from the ready queue at once, and finished sends
  * are committed in batches (commitBatcher.ts), together with the claim that refills the queue
  * (one transaction). Nothing ever waits for a slow send, so one hanging receiver cannot hold
  * back deliveries to healthy ones. A busy origin's queue is bounded by its measured drain rate
@@ -18,12 +20,21 @@ import { FAILING_DISABLE_AFTER_MS } from '../store/queries/subscriptionFailing.t
 import { commitOutcomes, type CommitReport } from './commitOutcomes.ts';
 import { createSigner } from './signer.ts';
 import { OriginSlots, originOf } from './origins.ts';
+import { EndpointLoads, endpointOf } from './endpoints.ts';
 import { ClaimPacer } from './claimPacer.ts';
 import { CommitBatcher } from './commitBatcher.ts';
 import { FULL_RECHECK_MS, SendQueue, type Flight } from './sendQueue.ts';
 import type { Dispatcher, DispatcherDeps } from './types.ts';
 
 export type { Dispatcher, DispatcherDeps, DispatcherOptions, AttemptInfo, OutcomeInfo } from './types.ts';
+
+/** Sends to one origin at once (politeness), unless set. */
+export const DEFAULT_MAX_PER_ORIGIN = 32;
+/**
+ * Connections per origin the delivery HTTP client needs: sends that hang beyond the failing or
+ * slow endpoints' share do not count against the cap, up to the cap again (see `overflow`).
+ */
+export const DELIVERY_CONNECTIONS_PER_ORIGIN = 2 * DEFAULT_MAX_PER_ORIGIN;
 
 /** A fast origin may queue what it drains in this long (see originPace.ts). */
 const ELASTIC_HORIZON_MS = 250;
@@ -36,7 +47,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const maxInFlight = o.maxInFlight ?? 256;
   const prefetch = o.prefetch ?? Math.max(maxInFlight, 64);
   const batchSize = o.batchSize ?? 256;
-  const maxPerOrigin = o.maxPerOrigin ?? 32;
+  const maxPerOrigin = o.maxPerOrigin ?? DEFAULT_MAX_PER_ORIGIN;
   const leaseMs = o.leaseMs ?? Math.max(60_000, 3 * o.timeoutMs);
   const originBusyRetryMs = o.originBusyRetryMs ?? 1_000;
   const capacity = maxInFlight + prefetch;
@@ -48,12 +59,21 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     failingDisableMs: o.failingDisableMs ?? FAILING_DISABLE_AFTER_MS,
   };
   const maxWaitingPerOrigin = o.maxWaitingPerOrigin ?? prefetch;
+  const maxLimitedPerOrigin = o.maxLimitedPerOrigin ?? Math.max(1, Math.floor(maxPerOrigin / 4));
+  const circuitOptions = { ...DEFAULT_CIRCUIT, ...o.circuit };
+  const circuits = new CircuitBreakers(circuitOptions);
+  const loads = new EndpointLoads();
+  const limited = (now: number) => (endpoint: string) => circuits.failing(endpoint) || loads.slow(endpoint, now);
   const slots = new OriginSlots<Flight>({
     maxPerOrigin,
     maxWaitingPerOrigin,
     maxElasticWaiting: Math.max(maxWaitingPerOrigin, capacity - maxPerOrigin - probeRoom),
     elasticHorizonMs: ELASTIC_HORIZON_MS,
     walkAfterMs: WALK_AFTER_MS,
+    // Sends that turned failing or slow after they started, beyond the limited share; at most
+    // maxPerOrigin more, so a host never sees more than twice the cap (connections to match:
+    // DELIVERY_CONNECTIONS_PER_ORIGIN).
+    overflow: (origin, now) => Math.min(maxPerOrigin, Math.max(0, loads.sendingAt(origin, limited(now)) - maxLimitedPerOrigin)),
   });
   const signer = createSigner({ db, secretBox: deps.secretBox, clock, cacheMs: o.secretCacheMs });
   const sendContext = { http: deps.http, signer, clock, timeoutMs: o.timeoutMs, userAgent: o.userAgent };
@@ -61,10 +81,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let claimCounter = 0;
 
   const pacer = new ClaimPacer(capacity, probeRoom);
-  const circuits = new CircuitBreakers({ ...DEFAULT_CIRCUIT, ...o.circuit });
   // `flush` (below) commits what the batcher gathered and refills the queue.
   const commits = new CommitBatcher(flush, pacer, Math.min(maxInFlight, prefetch / 2));
-  const queue = new SendQueue({ clock, logger, onAttempt: deps.onAttempt, sendContext, circuits, slots, pacer, commits, maxInFlight, originBusyRetryMs });
+  const queue = new SendQueue({
+    clock,
+    logger,
+    onAttempt: deps.onAttempt,
+    sendContext,
+    circuits,
+    slots,
+    loads,
+    limited,
+    maxLimitedPerOrigin,
+    limitedRetryMs: circuitOptions.probeWaitMs,
+    pacer,
+    commits,
+    maxInFlight,
+    originBusyRetryMs,
+  });
   const { flights } = queue;
   let waiters: Array<() => void> = [];
 
@@ -81,6 +115,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     // An origin that was fast and stalled gives back what it queued beyond the fixed cap.
     const at = clock.now();
     for (const f of slots.takeOverCap(at)) queue.handBack(f, at + originBusyRetryMs);
+    queue.startStalledWaiting();
     const batch = commits.outcomes;
     const released = commits.handBacks;
     commits.outcomes = [];
@@ -129,7 +164,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       before?.(now);
       if (limit > 0) rows = claimDueDeliveries(db, { leaseToken: `${tokenPrefix}.${++claimCounter}`, now, leaseExpiresAt: now + leaseMs, limit });
     });
-    const admitted = rows.map((d): Flight => ({ delivery: d, origin: originOf(d.url), probe: false }));
+    const admitted = rows.map((d): Flight => ({ delivery: d, origin: originOf(d.url), endpoint: endpointOf(d.tenantId, d.url), probe: false }));
     const claimed = rows.length;
     for (const f of admitted) queue.add(f);
     const holdUntil = queue.pump();

@@ -11,11 +11,17 @@ export interface OriginSlotLimits {
   elasticHorizonMs: number;
   /** Claims walk past the backlog of an origin that needs longer than this to work off what it holds. */
   walkAfterMs: number;
+  /**
+   * Slots an origin may use beyond maxPerOrigin now: sends that turned failing or slow after
+   * they started, beyond their bounded share, do not count against healthy endpoints' room.
+   */
+  overflow?: (origin: string, now: number) => number;
 }
 
 /**
- * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin, a short
- * queue of claimed deliveries waiting for a slot there, and how fast each origin drains. The
+ * Per-origin bookkeeping for the dispatcher: how many sends are out to each origin (a politeness
+ * cap on connections to one host, never failure state: that is per endpoint, see endpoints.ts),
+ * a short queue of claimed deliveries waiting for a slot there, and how fast each origin drains. The
  * queue is bounded so that one slow origin can never fill the dispatcher's capacity: beyond
  * it, deliveries are handed back to the database for later. A fast origin's bound grows with
  * its drain rate, never past maxElasticWaiting, which leaves the engine room to claim other
@@ -31,7 +37,7 @@ export class OriginSlots<T> {
   /** 'send' takes a slot now; 'wait' queued it; 'full' means hand it back. */
   offer(origin: string, item: T, now: number): 'send' | 'wait' | 'full' {
     const n = this.sending.get(origin) ?? 0;
-    if (n < this.limits.maxPerOrigin) {
+    if (n < this.limits.maxPerOrigin || n < this.limits.maxPerOrigin + (this.limits.overflow?.(origin, now) ?? 0)) {
       this.sending.set(origin, n + 1);
       // The rate is measured from the moment the origin got busy.
       if (n === 0) this.rateOf(origin, now);
@@ -50,9 +56,17 @@ export class OriginSlots<T> {
     return this.passSlot(origin);
   }
 
-  /** Gives a slot back without a finished send (the item that inherited it was handed back). */
-  releaseSlot(origin: string): void {
-    this.passSlot(origin);
+  /**
+   * Gives a slot back without a finished send (the item that inherited it was handed back):
+   * returns the next waiting item, which inherits it, if any.
+   */
+  releaseSlot(origin: string): T | undefined {
+    return this.passSlot(origin);
+  }
+
+  /** A send to this origin may start now (politeness cap not reached). */
+  hasRoom(origin: string): boolean {
+    return (this.sending.get(origin) ?? 0) < this.limits.maxPerOrigin;
   }
 
   private passSlot(origin: string): T | undefined {
@@ -67,6 +81,26 @@ export class OriginSlots<T> {
       this.rates.delete(origin);
     } else this.sending.set(origin, n);
     return undefined;
+  }
+
+  /**
+   * Waiting items that may start now because sends at their origin turned failing or slow
+   * (see `overflow`); each takes a slot. Looked at from time to time, not on every send: the
+   * room it finds is that of sends stuck for a second or more.
+   */
+  startWaiting(now: number): T[] {
+    const started: T[] = [];
+    if (!this.limits.overflow) return started;
+    for (const [origin, queue] of this.waiting) {
+      const n = this.sending.get(origin) ?? 0;
+      const room = this.limits.maxPerOrigin + this.limits.overflow(origin, now) - n;
+      if (room <= 0) continue;
+      const taken = queue.splice(0, room);
+      if (queue.length === 0) this.waiting.delete(origin);
+      this.sending.set(origin, n + taken.length);
+      started.push(...taken);
+    }
+    return started;
   }
 
   /** Deliveries that may wait at this origin now. */
@@ -112,13 +146,6 @@ export class OriginSlots<T> {
       this.rates.set(origin, rate);
     }
     return rate;
-  }
-
-  /** Empties one origin's queue (its circuit opened). */
-  drainOrigin(origin: string): T[] {
-    const queue = this.waiting.get(origin) ?? [];
-    this.waiting.delete(origin);
-    return queue;
   }
 
   /** Takes the waiting items `match` selects out of every queue. */

@@ -27,13 +27,18 @@ export interface DispatcherOptions {
    * once without a database round trip. Default max(maxInFlight, 64).
    */
   prefetch?: number;
-  /** Sends to one origin at once. Default 32. */
+  /** Sends to one origin (host) at once: politeness, not failure state. Default 32. */
   maxPerOrigin?: number;
   /**
    * Claimed deliveries that may wait for a slot at a busy origin before being handed back.
    * Default prefetch. One origin holds at most maxPerOrigin + this of the engine's room.
    */
   maxWaitingPerOrigin?: number;
+  /**
+   * Sends at once to one origin's failing or slow endpoints, together (the rest of the origin's
+   * slots stay for healthy endpoints). Default maxPerOrigin / 4, at least 1.
+   */
+  maxLimitedPerOrigin?: number;
   /** When a delivery handed back by a busy origin is due again. Default 1 s. */
   originBusyRetryMs?: number;
   circuit?: Partial<CircuitOptions>;

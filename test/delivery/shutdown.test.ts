@@ -34,10 +34,11 @@ describe('graceful stop', () => {
     const fast = await startTestReceiver({ secrets: [h.secret], reply: async () => (await fastGate, { status: 200 }) });
     const slow = await startTestReceiver({ secrets: [h.secret], reply: () => (slowUp ? { status: 200 } : 'hang') });
     receivers.push(fast, slow);
+    // One endpoint per job: an endpoint that has not answered yet gets one send at a time.
     const queue = (url: string, n: number) =>
-      Array.from({ length: n }, () => {
-        const job = insertJob(harness.db, harness.tenantId, url, harness.clock.now());
-        appendEvent(harness.db, { tenantId: harness.tenantId, jobId: job, sequence: 1, callbackUrl: url }, harness.clock.now());
+      Array.from({ length: n }, (_, i) => {
+        const job = insertJob(harness.db, harness.tenantId, `${url}/${i}`, harness.clock.now());
+        appendEvent(harness.db, { tenantId: harness.tenantId, jobId: job, sequence: 1, callbackUrl: `${url}/${i}` }, harness.clock.now());
         return job;
       });
     const fastJobs = queue(fast.url, 3);

@@ -92,7 +92,7 @@ describe('a subscription failing for 5 days', () => {
   const DAY = 86_400_000;
 
   it('tracks failing_since from the first dead delivery, clears it on a success, and disables after 5 days', async () => {
-    // The circuit would defer this one failing origin; this test is about the subscription rule.
+    // The circuit would defer this one failing endpoint; this test is about the subscription rule.
     h = createHarness({ options: { retryScheduleMs: [1_000], circuit: { failureThreshold: 1_000 } } });
     let healthy = false;
     const r = await receiver(() => (healthy ? 200 : 500));

@@ -191,7 +191,7 @@ describe('fault matrix: receivers', () => {
     const first = await attemptsOf(events[0].deliveries[0].id);
     expect(first.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 500, 500]);
     // Per job and target, in sequence order: nothing of event 3 went out while event 2 is open.
-    // (The 5th failure in a row also opens the origin's circuit: event 2 then waits for a probe.)
+    // (The 5th failure in a row also opens the endpoint's circuit: event 2 then waits for a probe.)
     const second = await attemptsOf(events[1].deliveries[0].id);
     const third = await attemptsOf(events[2].deliveries[0].id);
     expect(['pending', 'failed']).toContain(second.status);

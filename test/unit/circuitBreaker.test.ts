@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreakers, type Admission } from '../../src/core/circuitBreaker.ts';
 
 const OPTIONS = { failureThreshold: 3, openMs: 1_000, maxOpenMs: 3_000, probeWaitMs: 100 };
-const A = 'https://a.example';
+/** An endpoint key (tenant + URL); the breaker treats keys as opaque. */
+const A = 'tnt_a https://a.example/hooks';
 
 type Step =
   | { fail: number }
@@ -80,9 +81,36 @@ describe('CircuitBreakers', () => {
     },
   ])('$name', ({ steps }) => run(steps));
 
-  it('keeps origins apart', () => {
+  it('keeps endpoints apart', () => {
     const c = new CircuitBreakers(OPTIONS);
     for (let i = 0; i < 3; i++) c.recordFailure(A, 0);
     expect(c.admit('https://b.example', 1)).toEqual({ ok: true, probe: false });
+  });
+});
+
+describe('CircuitBreakers.failing', () => {
+  it('is true from the first failure until a success, whatever the state', () => {
+    const c = new CircuitBreakers(OPTIONS);
+    expect(c.failing(A)).toBe(false);
+    c.recordFailure(A, 0);
+    expect(c.failing(A)).toBe(true);
+    c.recordFailure(A, 0);
+    c.recordFailure(A, 0);
+    expect(c.state(A)).toBe('open');
+    expect(c.failing(A)).toBe(true);
+    expect(c.admit(A, 1_000)).toEqual({ ok: true, probe: true });
+    expect(c.failing(A)).toBe(true);
+    c.recordSuccess(A);
+    expect(c.failing(A)).toBe(false);
+  });
+
+  it('keeps endpoints of one host apart', () => {
+    const c = new CircuitBreakers(OPTIONS);
+    const failing = 'tnt_a https://hooks.example/fail';
+    for (let i = 0; i < 3; i++) c.recordFailure(failing, 0);
+    for (const other of ['tnt_a https://hooks.example/ok', 'tnt_b https://hooks.example/fail']) {
+      expect(c.admit(other, 1)).toEqual({ ok: true, probe: false });
+      expect(c.failing(other)).toBe(false);
+    }
   });
 });

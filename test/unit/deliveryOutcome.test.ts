@@ -17,27 +17,27 @@ describe('classifyAttempt', () => {
     {
       name: '302 is a failure',
       result: response(302, null, '/elsewhere'),
-      expected: { kind: 'retry', error: 'redirect (HTTP 302 to /elsewhere) not followed', originFailure: false, retryAfterMs: null },
+      expected: { kind: 'retry', error: 'redirect (HTTP 302 to /elsewhere) not followed', endpointFailure: false, retryAfterMs: null },
     },
-    { name: '400', result: response(400), expected: { kind: 'retry', error: 'HTTP 400', originFailure: false } },
-    { name: '404', result: response(404), expected: { kind: 'retry', error: 'HTTP 404', originFailure: false } },
-    { name: '429 keeps Retry-After', result: response(429, 7_000), expected: { kind: 'retry', retryAfterMs: 7_000, originFailure: false } },
-    { name: '503 keeps Retry-After', result: response(503, 7_000), expected: { kind: 'retry', retryAfterMs: 7_000, originFailure: true } },
-    { name: '500 ignores Retry-After', result: response(500, 7_000), expected: { kind: 'retry', retryAfterMs: null, originFailure: true } },
+    { name: '400', result: response(400), expected: { kind: 'retry', error: 'HTTP 400', endpointFailure: false } },
+    { name: '404', result: response(404), expected: { kind: 'retry', error: 'HTTP 404', endpointFailure: false } },
+    { name: '429 keeps Retry-After', result: response(429, 7_000), expected: { kind: 'retry', retryAfterMs: 7_000, endpointFailure: false } },
+    { name: '503 keeps Retry-After', result: response(503, 7_000), expected: { kind: 'retry', retryAfterMs: 7_000, endpointFailure: true } },
+    { name: '500 ignores Retry-After', result: response(500, 7_000), expected: { kind: 'retry', retryAfterMs: null, endpointFailure: true } },
     {
       name: 'timeout',
       result: { kind: 'error', code: 'timeout', message: 'timed out' },
-      expected: { kind: 'retry', error: 'timed out', originFailure: true },
+      expected: { kind: 'retry', error: 'timed out', endpointFailure: true },
     },
     {
       name: 'reset',
       result: { kind: 'error', code: 'reset', message: 'connection reset' },
-      expected: { kind: 'retry', error: 'connection reset', originFailure: true },
+      expected: { kind: 'retry', error: 'connection reset', endpointFailure: true },
     },
     {
       name: 'connect',
       result: { kind: 'error', code: 'connect', message: 'ECONNREFUSED: x' },
-      expected: { kind: 'retry', error: 'connection failed: ECONNREFUSED: x', originFailure: true },
+      expected: { kind: 'retry', error: 'connection failed: ECONNREFUSED: x', endpointFailure: true },
     },
     {
       name: 'SSRF guard',
@@ -55,7 +55,7 @@ describe('classifyAttempt', () => {
 describe('nextDeliveryState', () => {
   const NOW = 1_000_000;
   const schedule = [5_000, 60_000];
-  const retry = (retryAfterMs: number | null = null): Verdict => ({ kind: 'retry', error: 'HTTP 500', retryAfterMs, originFailure: true });
+  const retry = (retryAfterMs: number | null = null): Verdict => ({ kind: 'retry', error: 'HTTP 500', retryAfterMs, endpointFailure: true });
 
   it.each<{ name: string; verdict: Verdict; attemptCount: number; retryBase: number; expected: object }>([
     { name: 'delivered', verdict: { kind: 'delivered' }, attemptCount: 0, retryBase: 0, expected: { status: 'delivered', nextAttemptAt: null, finished: true } },

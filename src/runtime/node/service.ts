@@ -21,7 +21,7 @@ import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
-import { createDispatcher } from '../../delivery/index.ts';
+import { createDispatcher, DELIVERY_CONNECTIONS_PER_ORIGIN } from '../../delivery/index.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
 import type { Resolver } from '../../security/ssrf.ts';
 import type { Database } from '../../store/port.ts';
@@ -89,7 +89,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     userAgent,
     trustedOrigins: Object.values(config.providerBaseUrls),
   });
-  const targetHttp = createNodeHttpClient({ ssrf, lookup, userAgent });
+  const targetHttp = createNodeHttpClient({ ssrf, lookup, userAgent, connectionsPerOrigin: DELIVERY_CONNECTIONS_PER_ORIGIN });
   const providers = createProviderRegistry(config.providerBaseUrls);
   const workerId = randomUUID();
   const metrics = withObserver(createMetrics(db, clock), options.observe);
