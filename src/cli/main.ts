@@ -5,6 +5,8 @@ import { simulateCommand } from './simulate.ts';
 import { demoCommand } from './demo.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
+import { ConfigError } from '../config.ts';
+import { rotateMasterKeyCommand } from './rotateMasterKey.ts';
 
 /** Exit codes, documented in the README: 0 ok, 1 runtime failure, 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -19,6 +21,8 @@ Commands:
   migrate                    apply database migrations and exit
   tenants create <name>      create a tenant; prints its API key and signing secret once
                              [--json] print them as JSON
+  rotate-master-key          re-encrypt every stored secret under a new master key
+                             [--new-key <base64>] (or POLLHOOK_NEW_MASTER_KEY)
   demo                       the whole flow on this machine in under a minute: simulated
                              upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
@@ -38,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   tenants: tenantsCommand,
   simulate: simulateCommand,
   demo: demoCommand,
+  'rotate-master-key': rotateMasterKeyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`pollhook ${name}: ${(err as Error).message}\nRun \`pollhook ${name} --help\`.\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
+    // Configuration the operator must fix: one line naming the variable, no stack.
+    if (err instanceof ConfigError) process.stderr.write(`pollhook: ${err.message}\n`);
+    else process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
     return EXIT.failure;
   }
 }

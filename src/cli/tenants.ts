@@ -1,8 +1,7 @@
 import { parseConfig } from '../config.ts';
 import { openSqlite } from '../runtime/node/sqlite.ts';
 import { migrate } from '../store/migrate.ts';
-import { createSecretBox } from '../security/secretBox.ts';
-import { loadMasterKey } from '../runtime/node/masterKey.ts';
+import { readMasterKey, unlockSecrets } from '../runtime/node/masterKey.ts';
 import { createLogger } from '../runtime/node/logger.ts';
 import { createTenant } from '../store/queries/tenants.ts';
 import { parseArgs } from 'node:util';
@@ -23,11 +22,12 @@ export async function tenantsCommand(args: string[]): Promise<number> {
   if (name.length > 200) throw new UsageError('tenant name is longer than 200 characters');
 
   const config = parseConfig(process.env);
+  const masterKey = readMasterKey(config);
   const logger = createLogger({ level: config.logLevel, pretty: false, destination: process.stderr as never });
   const db = openSqlite(config.dbPath);
   try {
     migrate(db, Date.now());
-    const box = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
+    const box = unlockSecrets(db, config, masterKey, logger, Date.now());
     const t = createTenant(db, box, name.trim(), Date.now());
     if (parsed.values.json) {
       process.stdout.write(`${JSON.stringify({ id: t.id, name: t.name, apiKey: t.apiKey, signingSecret: t.signingSecret })}\n`);
