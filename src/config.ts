@@ -116,7 +116,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }
   }
   const port = int(env.PORT, 8080, 'PORT');
-  if (port > 65_535) throw new ConfigError(`port must be at most 65535, got "${env.PORT}"`, 'PORT');
+  if (port > 65_535) throw new ConfigError(`"${env.PORT}" is above the highest port, 65535`, 'PORT');
   const host = env.POLLHOOK_HOST ?? '0.0.0.0';
   if (host.trim() === '' || /\s/.test(host)) throw new ConfigError(`"${host}" is not a host name or address`, 'POLLHOOK_HOST');
   const logLevel = (env.POLLHOOK_LOG_LEVEL || 'info').toLowerCase();

@@ -22,16 +22,25 @@ function formatVariables(): string {
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: HELP_OPTION, strict: true });
   if (printedHelp(values, HELP)) return 0;
-  const service = await startService();
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  // The handlers are in place before the start, so a SIGTERM right after the "serving" log (or
+  // during the start) is a clean stop, not Node's default exit by signal.
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const stop = () => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    stopRequested();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  let service;
+  try {
+    service = await startService();
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  await stopped;
   await service.close();
   return 0;
 }
