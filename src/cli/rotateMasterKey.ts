@@ -52,7 +52,7 @@ export async function rotateMasterKeyCommand(args: string[]): Promise<number> {
   let report;
   try {
     migrate(db, Date.now());
-    const from = unlockSecrets(db, config, current, logger, Date.now());
+    const from = unlockSecrets(db, current, logger, Date.now());
     if (newKey.equals(current.key)) throw new UsageError('the new master key is the current one');
     // The new key is on disk before the commit that needs it: killed after the commit, the next
     // start finds master.key.new opening the database and finishes the rename.

@@ -27,7 +27,7 @@ export async function tenantsCommand(args: string[]): Promise<number> {
   const db = openSqlite(config.dbPath);
   try {
     migrate(db, Date.now());
-    const box = unlockSecrets(db, config, masterKey, logger, Date.now());
+    const box = unlockSecrets(db, masterKey, logger, Date.now());
     const t = createTenant(db, box, name.trim(), Date.now());
     if (parsed.values.json) {
       process.stdout.write(`${JSON.stringify({ id: t.id, name: t.name, apiKey: t.apiKey, signingSecret: t.signingSecret })}\n`);

@@ -105,6 +105,16 @@ describe('pollhook serve fails fast on bad configuration', () => {
   });
 });
 
+describe('pollhook serve fails fast on a bad master.key', () => {
+  it('a master.key that is not a key: one line, exit 1, no database opened', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'master.key'), 'not a key\n');
+    const r = await serve({ POLLHOOK_DB_PATH: join(dir, 'p.db'), POLLHOOK_MASTER_KEY: '' });
+    expectOneLineFailure(r, /master\.key does not hold base64 of exactly 32 bytes \(POLLHOOK_MASTER_KEY\)$/);
+    expect(existsSync(join(dir, 'p.db'))).toBe(false);
+  });
+});
+
 describe('pollhook serve starts', () => {
   it('logs the address it listens on, with the real port for PORT=0, and warns about POLLHOOK_ALLOW_PRIVATE_NETWORKS=true', async () => {
     const dir = tempDir();

@@ -50,20 +50,28 @@ export function writeKeyFile(file: string, base64: string, flag: 'wx' | 'w'): vo
   }
 }
 
+/** The key a rotation wrote to master.key.new, if that file holds a well-formed key. */
+function pendingRotationKey(file: string): SecretBox | null {
+  try {
+    return createSecretBox(parseMasterKey(readFileSync(`${file}.new`, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The SecretBox for this database, refusing a key that is not the database's. A generated key
  * is written to master.key first and removed again if the database already holds secrets under
  * another key (master.key was lost or moved). A master.key.new that opens the database is what
  * a rotation killed between its commit and its file rename leaves: the rename is finished here.
  */
-export function unlockSecrets(db: Database, config: Pick<Config, 'masterKey' | 'dbPath'>, loaded: LoadedMasterKey, logger: Logger, now: number): SecretBox {
+export function unlockSecrets(db: Database, loaded: LoadedMasterKey, logger: Logger, now: number): SecretBox {
   const { source } = loaded;
   let box = createSecretBox(loaded.key);
   if (source.kind === 'generated') writeKeyFile(source.file, loaded.key.toString('base64'), 'wx');
   let check = verifyMasterKey(db, box, now);
-  if (check.status === 'mismatch' && source.kind === 'file' && existsSync(`${source.file}.new`)) {
-    const pending = readMasterKey({ masterKey: readFileSync(`${source.file}.new`, 'utf8').trim(), dbPath: config.dbPath });
-    const pendingBox = createSecretBox(pending.key);
+  const pendingBox = check.status === 'mismatch' && source.kind === 'file' ? pendingRotationKey(source.file) : null;
+  if (pendingBox && source.kind === 'file') {
     if (verifyMasterKey(db, pendingBox, now).status === 'match') {
       renameSync(source.file, `${source.file}.old`);
       renameSync(`${source.file}.new`, source.file);

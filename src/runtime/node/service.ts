@@ -121,7 +121,7 @@ async function wire(
 ): Promise<Wired> {
   const migration = migrate(db, clock.now());
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
-  const secretBox = unlockSecrets(db, config, masterKey, logger, clock.now());
+  const secretBox = unlockSecrets(db, masterKey, logger, clock.now());
 
   const ssrf = { allowPrivate: config.allowPrivateNetworks, allowHttp: config.allowHttp };
   const lookup = options.lookup ?? dnsLookup;
@@ -201,9 +201,15 @@ async function wire(
     throw err;
   }
   // After the bind: credentials shown once must not be printed by a start that then fails.
-  if (countTenants(db) === 0) {
-    const t = createTenant(db, secretBox, 'default', clock.now());
-    announce(firstStartBanner(t.apiKey, t.signingSecret));
+  try {
+    if (countTenants(db) === 0) {
+      const t = createTenant(db, secretBox, 'default', clock.now());
+      announce(firstStartBanner(t.apiKey, t.signingSecret));
+    }
+  } catch (err) {
+    await new Promise((resolve) => listening.server.close(resolve));
+    await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+    throw err;
   }
   const checkpointer =
     config.dbPath === ':memory:'
