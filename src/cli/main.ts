@@ -70,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Configuration the operator must fix: one line naming the variable, no stack.
     if (err instanceof ConfigError) process.stderr.write(`pollhook: ${err.message}\n`);
+    else if (DATABASE_ERRORS[(err as { code?: string }).code ?? '']) process.stderr.write(`pollhook: ${describeError(err)}\n`);
     else process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
     return EXIT.failure;
   }
@@ -78,10 +79,17 @@ export async function main(argv: string[]): Promise<number> {
 /** Turns the errors a user can cause into one readable line. */
 export function describeError(err: unknown): string {
   const e = err as { code?: string; message?: string; name?: string };
-  if (e?.code === 'SQLITE_BUSY') return 'the database is locked by another process; stop it or use another POLLHOOK_DB_PATH';
-  if (e?.code === 'SQLITE_CANTOPEN') return 'cannot open the database file: check POLLHOOK_DB_PATH and its directory permissions';
-  if (e?.code === 'SQLITE_NOTADB' || e?.code === 'SQLITE_CORRUPT') return 'the database file is not a pollhook SQLite database or is corrupted';
+  const where = DATABASE_ERRORS[e?.code ?? ''];
+  if (where) return `${where} (POLLHOOK_DB_PATH)`;
   if (e?.code === 'EADDRINUSE') return `${e.message}: the port is taken; set PORT to another one`;
   return e?.message ?? String(err);
 }
 
+/** What an error opening or writing the database means to the operator. */
+const DATABASE_ERRORS: Record<string, string> = {
+  SQLITE_BUSY: 'the database is locked by another process; stop it or use another database',
+  SQLITE_CANTOPEN: 'cannot open the database file: check the path and its directory permissions',
+  SQLITE_NOTADB: 'the database file is not a pollhook SQLite database or is corrupted',
+  SQLITE_CORRUPT: 'the database file is not a pollhook SQLite database or is corrupted',
+  SQLITE_READONLY: 'the database file is read-only',
+};
