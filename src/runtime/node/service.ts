@@ -8,6 +8,8 @@ import type { Logger } from '../../core/logger.ts';
 import { openSqlite } from './sqlite.ts';
 import { migrate, currentVersion, latestVersion } from '../../store/migrate.ts';
 import { readMasterKey, unlockSecrets, type LoadedMasterKey } from './masterKey.ts';
+import { opensKeyCheck, readKeyCheck } from '../../store/queries/masterKeyCheck.ts';
+import type { SecretBox } from '../../security/secretBox.ts';
 import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
@@ -188,7 +190,7 @@ async function wire(
     logger,
     version: VERSION,
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
-    readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
+    readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox),
     metrics: () => metrics.render(),
   });
 
@@ -250,12 +252,18 @@ function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Met
   };
 }
 
-function readiness(db: Database, loops: Array<Loop | null>) {
+/**
+ * `masterKey`: the key this process holds still opens the database's key check. It stops doing so
+ * when `pollhook rotate-master-key` ran while this process was up (the documented way is to stop
+ * it first): from then on the secrets it seals would be unreadable, so it reports itself unready.
+ */
+function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox) {
   const checks: Record<string, unknown> = {};
   try {
     db.prepare('SELECT 1').get();
     checks.database = true;
     checks.migrations = currentVersion(db) === latestVersion();
+    checks.masterKey = opensKeyCheck(secretBox, readKeyCheck(db) ?? '');
   } catch {
     checks.database = false;
     checks.migrations = false;
