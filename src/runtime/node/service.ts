@@ -22,9 +22,12 @@ import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { createDispatcher } from '../../delivery/index.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
-import type { Resolver } from '../../security/ssrf.ts';
+import { checkAddress, type Resolver } from '../../security/ssrf.ts';
 import type { Database } from '../../store/port.ts';
 import { VERSION } from '../../version.ts';
+
+/** Where cloud providers serve instance credentials: never a legitimate callback target. */
+const CLOUD_METADATA = '169.254.169.254';
 
 export interface ServiceOptions {
   env?: Record<string, string | undefined>;
@@ -236,6 +239,11 @@ function warnAboutConfiguration(env: Record<string, string | undefined>, config:
   if (config.allowPrivateNetworks === true) {
     logger.warn(
       'POLLHOOK_ALLOW_PRIVATE_NETWORKS=true lets callbacks and upstream URLs reach every private address, including the cloud metadata service at 169.254.169.254 and all of 10.0.0.0/8; allow only what you need, e.g. 127.0.0.1/32,::1/128',
+    );
+  } else if (checkAddress(CLOUD_METADATA, { allowPrivate: config.allowPrivateNetworks, allowHttp: true }).ok) {
+    logger.warn(
+      { allowed: config.allowPrivateNetworks },
+      `POLLHOOK_ALLOW_PRIVATE_NETWORKS includes ${CLOUD_METADATA}, the cloud metadata service: callbacks and upstream URLs can reach it`,
     );
   }
 }
