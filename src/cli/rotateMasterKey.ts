@@ -17,7 +17,8 @@ one transaction: if it is interrupted, nothing changed and the current key still
 Stop pollhook first: a running service still holds the old key.
 
 The current key is POLLHOOK_MASTER_KEY, or master.key beside the database.
-The new key (base64 of 32 bytes) is --new-key, or POLLHOOK_NEW_MASTER_KEY. When the current
+The new key (base64 of 32 bytes) is --new-key, or POLLHOOK_NEW_MASTER_KEY (which keeps it out
+of shell history and the process list). When the current
 key came from master.key and no new key is given, one is generated; master.key then holds
 the new key and master.key.old the previous one. When the current key came from
 POLLHOOK_MASTER_KEY, set POLLHOOK_MASTER_KEY to the new key before the next start.`;
