@@ -4,4 +4,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A failed command has printed its message; should anything it started still hold the event
+// loop, leave anyway (after a moment for the logs) rather than hang.
+if (code !== 0) setTimeout(() => process.exit(code), 2000).unref();

@@ -1,4 +1,5 @@
 import { parseAllowPrivate } from './security/ssrf.ts';
+import { parseMasterKey } from './security/secretBox.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProvider } from './core/types.ts';
 
 /** Everything pollhook reads from its environment, parsed once. Pure: the caller passes env. */
@@ -24,36 +25,116 @@ export interface Config {
   leaseMs: number | null;
 }
 
+/**
+ * Bad configuration: printed as `pollhook: <message> (<variable>)` and exit 1. `variable` names
+ * what the operator should change (an environment variable, or `set PORT` style advice).
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    readonly problem: string,
+    readonly variable: string,
+  ) {
+    super(`${problem} (${variable})`);
+  }
+}
+
+/**
+ * Every variable `pollhook serve` reads: the one list behind `serve --help`, the README's
+ * configuration table (a test compares them) and the warning about unknown POLLHOOK_ names.
+ */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: 'PORT', default: '8080', meaning: 'HTTP port (0 picks a free one; the log says which)' },
+  { name: 'POLLHOOK_HOST', default: '0.0.0.0', meaning: 'address to listen on' },
+  { name: 'POLLHOOK_DB_PATH', default: 'data/pollhook.db', meaning: 'SQLite database file (WAL mode)' },
+  { name: 'POLLHOOK_ADMIN_TOKEN', default: 'unset', meaning: 'enables POST /v1/tenants with `Authorization: Bearer <token>`' },
+  {
+    name: 'POLLHOOK_MASTER_KEY',
+    default: 'master.key beside the database (generated on first start)',
+    meaning: 'base64 of 32 bytes; encrypts credentials, http headers and signing secrets at rest',
+  },
+  {
+    name: 'POLLHOOK_ALLOW_PRIVATE_NETWORKS',
+    default: 'unset',
+    meaning: 'comma list of CIDRs allowed as callback or upstream targets, e.g. 127.0.0.1/32,::1/128 (`true` allows every private range)',
+  },
+  { name: 'POLLHOOK_ALLOW_HTTP', default: 'false (true when private networks are allowed)', meaning: 'accept http:// targets' },
+  {
+    name: 'POLLHOOK_PROVIDER_<NAME>_BASE_URL',
+    default: "the provider's documented URL",
+    meaning: `override a built-in provider's base URL (<NAME>: ${BUILTIN_PROVIDERS.map((p) => p.toUpperCase()).join(', ')})`,
+  },
+  { name: 'POLLHOOK_RETRY_SCHEDULE', default: '5s,5m,30m,2h,5h,10h,10h', meaning: 'delays between delivery attempts (+-20% jitter)' },
+  { name: 'POLLHOOK_DELIVERY_TIMEOUT_MS', default: '15000', meaning: 'per delivery attempt' },
+  { name: 'POLLHOOK_RETENTION_DAYS', default: '30', meaning: 'finished jobs and their history are pruned after this; 0 keeps everything' },
+  { name: 'POLLHOOK_LEASE_MS', default: '60000', meaning: 'how long claimed work stays with a worker before another may take it after a crash' },
+  { name: 'POLLHOOK_LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent; JSON logs, pretty on a terminal' },
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Names read by other tools beside the service (the client and receiver examples): not typos. */
+const OTHER_KNOWN = new Set(['POLLHOOK_API_KEY', 'POLLHOOK_SIGNING_SECRET', 'POLLHOOK_NEW_MASTER_KEY', 'POLLHOOK_URL']);
+
+/** POLLHOOK_* names in env that nothing reads: most likely typos, worth a warning at startup. */
+export function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
+  for (const p of BUILTIN_PROVIDERS) known.add(`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('POLLHOOK_') && !known.has(name) && !OTHER_KNOWN.has(name))
+    .sort();
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const allowPrivateNetworks = parseAllowPrivate(env.POLLHOOK_ALLOW_PRIVATE_NETWORKS);
+  let allowPrivateNetworks: boolean | string[];
+  try {
+    allowPrivateNetworks = parseAllowPrivate(env.POLLHOOK_ALLOW_PRIVATE_NETWORKS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message.replace(/^POLLHOOK_ALLOW_PRIVATE_NETWORKS: /, ''), 'POLLHOOK_ALLOW_PRIVATE_NETWORKS');
+  }
   const providerBaseUrls: Partial<Record<BuiltinProvider, string>> = {};
   for (const p of BUILTIN_PROVIDERS) {
-    const v = env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`];
+    const name = `POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`;
+    const v = env[name];
     if (v) {
+      let url: URL;
       try {
-        new URL(v);
+        url = new URL(v);
       } catch {
-        throw new ConfigError(`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL is not a URL: ${v}`);
+        throw new ConfigError(`"${v}" is not a URL`, name);
       }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`"${v}" is not an http or https URL`, name);
       providerBaseUrls[p] = v.replace(/\/+$/, '');
     }
   }
+  const masterKey = env.POLLHOOK_MASTER_KEY || null;
+  if (masterKey) {
+    try {
+      parseMasterKey(masterKey);
+    } catch {
+      throw new ConfigError('the master key must be base64 of exactly 32 bytes (generate one with `openssl rand -base64 32`)', 'POLLHOOK_MASTER_KEY');
+    }
+  }
+  const port = int(env.PORT, 8080, 'PORT');
+  if (port > 65_535) throw new ConfigError(`"${env.PORT}" is above the highest port, 65535`, 'PORT');
+  const host = env.POLLHOOK_HOST ?? '0.0.0.0';
+  if (host.trim() === '' || /\s/.test(host)) throw new ConfigError(`"${host}" is not a host name or address`, 'POLLHOOK_HOST');
+  const logLevel = (env.POLLHOOK_LOG_LEVEL || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`unknown log level "${env.POLLHOOK_LOG_LEVEL}" (use ${LOG_LEVELS.join(', ')})`, 'POLLHOOK_LOG_LEVEL');
+  const deliveryTimeoutMs = int(env.POLLHOOK_DELIVERY_TIMEOUT_MS, 15_000, 'POLLHOOK_DELIVERY_TIMEOUT_MS');
+  if (deliveryTimeoutMs < 1) throw new ConfigError('the delivery timeout must be at least 1 ms', 'POLLHOOK_DELIVERY_TIMEOUT_MS');
   return {
-    port: int(env.PORT, 8080, 'PORT'),
-    host: env.POLLHOOK_HOST ?? '0.0.0.0',
+    port,
+    host,
     dbPath: env.POLLHOOK_DB_PATH || 'data/pollhook.db',
     adminToken: env.POLLHOOK_ADMIN_TOKEN || null,
-    masterKey: env.POLLHOOK_MASTER_KEY || null,
+    masterKey,
     allowPrivateNetworks,
-    allowHttp: bool(env.POLLHOOK_ALLOW_HTTP, allowPrivateNetworks !== false),
+    allowHttp: bool(env.POLLHOOK_ALLOW_HTTP, allowPrivateNetworks !== false, 'POLLHOOK_ALLOW_HTTP'),
     providerBaseUrls,
     retryScheduleMs: parseDurations(env.POLLHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h'),
-    deliveryTimeoutMs: int(env.POLLHOOK_DELIVERY_TIMEOUT_MS, 15_000, 'POLLHOOK_DELIVERY_TIMEOUT_MS'),
-    logLevel: env.POLLHOOK_LOG_LEVEL || 'info',
+    deliveryTimeoutMs,
+    logLevel,
     retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
     leaseMs: leaseMs(env.POLLHOOK_LEASE_MS),
   };
@@ -64,10 +145,10 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 /** `5s,5m,30m,2h` -> milliseconds. A bare number is seconds. */
 export function parseDurations(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new ConfigError('POLLHOOK_RETRY_SCHEDULE is empty');
+  if (parts.length === 0) throw new ConfigError('the retry schedule is empty', 'POLLHOOK_RETRY_SCHEDULE');
   return parts.map((p) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(p);
-    if (!m) throw new ConfigError(`POLLHOOK_RETRY_SCHEDULE: cannot read "${p}" (use e.g. 5s, 5m, 2h)`);
+    if (!m) throw new ConfigError(`cannot read "${p}" as a delay (use e.g. 5s, 5m, 2h)`, 'POLLHOOK_RETRY_SCHEDULE');
     return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
   });
 }
@@ -76,18 +157,24 @@ export function parseDurations(value: string): number[] {
 function leaseMs(value: string | undefined): number | null {
   if (value == null || value === '') return null;
   const n = int(value, 0, 'POLLHOOK_LEASE_MS');
-  if (n < 1000) throw new ConfigError(`POLLHOOK_LEASE_MS must be at least 1000, got "${value}"`);
+  if (n < 1000) throw new ConfigError(`the lease must be at least 1000 ms, got "${value}"`, 'POLLHOOK_LEASE_MS');
   return n;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value == null || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new ConfigError(`"${value}" is not a non-negative integer`, name);
   return n;
 }
 
-function bool(value: string | undefined, fallback: boolean): boolean {
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function bool(value: string | undefined, fallback: boolean, name: string): boolean {
   if (value == null || value === '') return fallback;
-  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+  const v = value.trim().toLowerCase();
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw new ConfigError(`"${value}" is not true or false`, name);
 }

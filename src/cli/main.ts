@@ -6,6 +6,8 @@ import { simulateCommand } from './simulate.ts';
 import { demoCommand } from './demo.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
+import { ConfigError } from '../config.ts';
+import { rotateMasterKeyCommand } from './rotateMasterKey.ts';
 
 /** Exit codes, documented in the README: 0 ok, 1 runtime failure, 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -22,6 +24,8 @@ Commands:
   tenants list | delete <id> list tenants; delete one with everything it owns (--yes)
   keys create|list|revoke|rotate
                              a tenant's API keys (\`pollhook keys --help\`) [--json]
+  rotate-master-key          re-encrypt every stored secret under a new master key
+                             [--new-key <base64>] (or POLLHOOK_NEW_MASTER_KEY)
   demo                       the whole flow on this machine in under a minute: simulated
                              upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
@@ -42,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   simulate: simulateCommand,
   demo: demoCommand,
+  'rotate-master-key': rotateMasterKeyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -67,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`pollhook ${name}: ${(err as Error).message}\nRun \`pollhook ${name} --help\`.\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
+    // Configuration the operator must fix: one line naming the variable, no stack.
+    if (err instanceof ConfigError) process.stderr.write(`pollhook: ${err.message}\n`);
+    else if (DATABASE_ERRORS[(err as { code?: string }).code ?? '']) process.stderr.write(`pollhook: ${describeError(err)}\n`);
+    else process.stderr.write(`pollhook ${name}: ${describeError(err)}\n`);
     return EXIT.failure;
   }
 }
@@ -75,10 +83,17 @@ export async function main(argv: string[]): Promise<number> {
 /** Turns the errors a user can cause into one readable line. */
 export function describeError(err: unknown): string {
   const e = err as { code?: string; message?: string; name?: string };
-  if (e?.code === 'SQLITE_BUSY') return 'the database is locked by another process; stop it or use another POLLHOOK_DB_PATH';
-  if (e?.code === 'SQLITE_CANTOPEN') return 'cannot open the database file: check POLLHOOK_DB_PATH and its directory permissions';
-  if (e?.code === 'SQLITE_NOTADB' || e?.code === 'SQLITE_CORRUPT') return 'the database file is not a pollhook SQLite database or is corrupted';
+  const where = DATABASE_ERRORS[e?.code ?? ''];
+  if (where) return `${where} (POLLHOOK_DB_PATH)`;
   if (e?.code === 'EADDRINUSE') return `${e.message}: the port is taken; set PORT to another one`;
   return e?.message ?? String(err);
 }
 
+/** What an error opening or writing the database means to the operator. */
+const DATABASE_ERRORS: Record<string, string> = {
+  SQLITE_BUSY: 'the database is locked by another process; stop it or use another database',
+  SQLITE_CANTOPEN: 'cannot open the database file: check the path and its directory permissions',
+  SQLITE_NOTADB: 'the database file is not a pollhook SQLite database or is corrupted',
+  SQLITE_CORRUPT: 'the database file is not a pollhook SQLite database or is corrupted',
+  SQLITE_READONLY: 'the database file is read-only',
+};

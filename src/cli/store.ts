@@ -1,8 +1,8 @@
 import { parseConfig } from '../config.ts';
 import { openSqlite } from '../runtime/node/sqlite.ts';
 import { migrate } from '../store/migrate.ts';
-import { createSecretBox, type SecretBox } from '../security/secretBox.ts';
-import { loadMasterKey } from '../runtime/node/masterKey.ts';
+import type { SecretBox } from '../security/secretBox.ts';
+import { readMasterKey, unlockSecrets } from '../runtime/node/masterKey.ts';
 import { createLogger } from '../runtime/node/logger.ts';
 import type { Database } from '../store/port.ts';
 
@@ -16,7 +16,9 @@ export async function withStore<T>(fn: (store: { db: Database; secretBox: () => 
   const db = openSqlite(config.dbPath);
   try {
     migrate(db, Date.now());
-    return fn({ db, secretBox: () => createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger)) });
+    // The key is checked against the database (as serve does) before anything is sealed with it.
+    const secretBox = () => unlockSecrets(db, readMasterKey(config), logger, Date.now());
+    return fn({ db, secretBox });
   } finally {
     db.close();
   }

@@ -48,7 +48,7 @@ export async function runDemo(print: (line: string) => void, options: { timeoutM
       PORT: '0',
       POLLHOOK_HOST: '127.0.0.1',
       POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      POLLHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32,::1/128',
       POLLHOOK_RETRY_SCHEDULE: '1s,1s,2s,5s',
     };
     for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];

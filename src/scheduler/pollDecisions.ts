@@ -8,7 +8,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { Random } from '../core/random.ts';
 import type { Logger } from '../core/logger.ts';
-import type { PollOutcome } from '../core/types.ts';
+import type { PollFailure, PollOutcome } from '../core/types.ts';
 import type { RateBudgets } from '../core/rateBudget.ts';
 import type { DurationModel } from '../core/durationModel.ts';
 import type { Database } from '../store/port.ts';
@@ -79,6 +79,7 @@ export class PollDecisions {
       logger.warn({ jobId: row.id, provider: row.provider, upstreamStatus: outcome.observation.upstreamStatus }, 'unknown upstream status');
     }
     const result = outcome.kind === 'failure' ? outcome.failure.kind : outcome.kind;
+    if (outcome.kind === 'failure') warnOnNewFailureKind(logger, row, outcome.failure);
     logger.debug({ jobId: row.id, provider: row.provider, result, durationMs: now - startedAt }, 'polled');
     this.deps.onPoll?.({
       jobId: row.id,
@@ -99,5 +100,40 @@ export class PollDecisions {
   unresolvable(row: JobRow, leaseToken: string, provider: ResolvedTarget['provider'], message: string, now: number): void {
     const outcome: PollOutcome = { kind: 'failure', failure: { kind: 'transient', message } };
     this.deps.recorder.record(decideOutcome(this.contextFor(row, leaseToken, provider, now), outcome), row.provider);
+  }
+}
+
+/** Longest upstream message quoted in a warning; the job's lastFailure has all of it. */
+const MAX_LOGGED_MESSAGE = 200;
+
+/**
+ * A job's failed polls reach the operator at warn only when they say something new: its first
+ * failure, and each change of kind (transient to unauthorized, ...). Every other failure stays at
+ * debug, so an upstream down for a day is a few lines per job, not one per poll. The previous kind
+ * is the claimed row's last_failure, so this holds across restarts and workers. The message is
+ * the provider's description of the answer; credentials and headers are never part of it.
+ */
+function warnOnNewFailureKind(logger: Logger, row: JobRow, failure: PollFailure): void {
+  const previousKind = failureKindOf(row.last_failure);
+  if (previousKind === failure.kind) return;
+  logger.warn(
+    {
+      jobId: row.id,
+      provider: row.provider,
+      kind: failure.kind,
+      previousKind,
+      status: failure.status ?? null,
+      message: failure.message.slice(0, MAX_LOGGED_MESSAGE),
+    },
+    previousKind ? `upstream poll failure changed from ${previousKind} to ${failure.kind}` : `upstream poll failed: ${failure.kind}`,
+  );
+}
+
+function failureKindOf(lastFailure: string | null): string | null {
+  if (!lastFailure) return null;
+  try {
+    return (JSON.parse(lastFailure) as { kind?: string }).kind ?? null;
+  } catch {
+    return null;
   }
 }

@@ -11,7 +11,7 @@ export function formatSimulatorBanner(sim: Pick<Simulator, 'url' | 'baseUrls'>):
     `pollhook simulator listening on ${sim.url}`,
     '',
     'Point pollhook at it (and allow the loopback address):',
-    '  POLLHOOK_ALLOW_PRIVATE_NETWORKS=true',
+    '  POLLHOOK_ALLOW_PRIVATE_NETWORKS=127.0.0.1/32,::1/128',
     ...BUILTIN_PROVIDERS.map((p) => `  POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL=${sim.baseUrls[p]}`),
     '',
     'API keys the simulated upstreams accept by default:',

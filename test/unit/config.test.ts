@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseConfig, parseDurations, ConfigError } from '../../src/config.ts';
+import { parseConfig, parseDurations, ConfigError, unknownVariables } from '../../src/config.ts';
 
 describe('parseConfig', () => {
   it('uses the contract defaults on an empty environment', () => {
@@ -42,6 +42,51 @@ describe('parseConfig', () => {
     [{ POLLHOOK_PROVIDER_TOPAZ_BASE_URL: 'nope' }, /TOPAZ/],
   ])('rejects %j with a message naming the problem', (env, message) => {
     expect(() => parseConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    [{ POLLHOOK_MASTER_KEY: 'abc' }, 'POLLHOOK_MASTER_KEY'],
+    [{ POLLHOOK_MASTER_KEY: Buffer.alloc(31).toString('base64') }, 'POLLHOOK_MASTER_KEY'],
+    [{ PORT: '65536' }, 'PORT'],
+    [{ PORT: '1.5' }, 'PORT'],
+    [{ POLLHOOK_ALLOW_HTTP: 'maybe' }, 'POLLHOOK_ALLOW_HTTP'],
+    [{ POLLHOOK_LOG_LEVEL: 'verbose' }, 'POLLHOOK_LOG_LEVEL'],
+    [{ POLLHOOK_HOST: ' ' }, 'POLLHOOK_HOST'],
+    [{ POLLHOOK_DELIVERY_TIMEOUT_MS: '0' }, 'POLLHOOK_DELIVERY_TIMEOUT_MS'],
+    [{ POLLHOOK_DELIVERY_TIMEOUT_MS: '-5' }, 'POLLHOOK_DELIVERY_TIMEOUT_MS'],
+    [{ POLLHOOK_LEASE_MS: '10' }, 'POLLHOOK_LEASE_MS'],
+    [{ POLLHOOK_RETENTION_DAYS: 'forever' }, 'POLLHOOK_RETENTION_DAYS'],
+    [{ POLLHOOK_RETRY_SCHEDULE: '' }, 'POLLHOOK_RETRY_SCHEDULE'],
+    [{ POLLHOOK_PROVIDER_PICTORY_BASE_URL: 'ftp://x' }, 'POLLHOOK_PROVIDER_PICTORY_BASE_URL'],
+    [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8,nope' }, 'POLLHOOK_ALLOW_PRIVATE_NETWORKS'],
+  ])('%j is a ConfigError naming %s', (env, variable) => {
+    try {
+      parseConfig(env);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe(variable);
+      expect((err as Error).message.endsWith(`(${variable})`)).toBe(true);
+    }
+  });
+
+  it('accepts a valid master key and explicit false', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(parseConfig({ POLLHOOK_MASTER_KEY: key, POLLHOOK_ALLOW_HTTP: 'off' })).toMatchObject({ masterKey: key, allowHttp: false });
+  });
+
+  it('names the POLLHOOK_ variables nothing reads, sparing the ones client and receiver examples use', () => {
+    expect(
+      unknownVariables({
+        POLLHOOK_RETRY_SCHEDUEL: '5s',
+        POLLHOOK_DB_PATH: 'x',
+        POLLHOOK_PROVIDER_TOPAZ_BASE_URL: 'http://x',
+        POLLHOOK_PROVIDER_NOPE_BASE_URL: 'http://x',
+        POLLHOOK_API_KEY: 'ph_',
+        POLLHOOK_SIGNING_SECRET: 'whsec_',
+        HOME: '/root',
+      }),
+    ).toEqual(['POLLHOOK_PROVIDER_NOPE_BASE_URL', 'POLLHOOK_RETRY_SCHEDUEL']);
   });
 });
 

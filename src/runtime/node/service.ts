@@ -1,31 +1,33 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { Server } from 'node:http';
 import { lookup as dnsLookup } from 'node:dns';
 import { promises as dnsPromises } from 'node:dns';
 import { randomUUID } from 'node:crypto';
-import { parseConfig, type Config } from '../../config.ts';
+import { parseConfig, unknownVariables, type Config } from '../../config.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { mathRandom } from '../../core/random.ts';
 import type { Logger } from '../../core/logger.ts';
 import { openSqlite } from './sqlite.ts';
 import { migrate, currentVersion, latestVersion } from '../../store/migrate.ts';
-import { createSecretBox } from '../../security/secretBox.ts';
-import { loadMasterKey } from './masterKey.ts';
+import { readMasterKey, unlockSecrets, type LoadedMasterKey } from './masterKey.ts';
+import { opensKeyCheck, readKeyCheck } from '../../store/queries/masterKeyCheck.ts';
+import type { SecretBox } from '../../security/secretBox.ts';
 import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
-import { startWalCheckpointer } from './walCheckpointer.ts';
-import { answerClientErrorsAsProblems } from './clientErrors.ts';
+import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.ts';
+import { listen, type Listening } from './listen.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { createDispatcher, DELIVERY_CONNECTIONS_PER_ORIGIN } from '../../delivery/index.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
-import type { Resolver } from '../../security/ssrf.ts';
+import { checkAddress, type Resolver } from '../../security/ssrf.ts';
 import type { Database } from '../../store/port.ts';
 import { VERSION } from '../../version.ts';
+
+/** Where cloud providers serve instance credentials: never a legitimate callback target. */
+const CLOUD_METADATA = '169.254.169.254';
 
 export interface ServiceOptions {
   env?: Record<string, string | undefined>;
@@ -55,24 +57,76 @@ export interface Service {
 
 /** Wires the whole service in Node: database, engines, loops, HTTP server. */
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
-  const config = options.config ?? parseConfig(options.env ?? process.env);
+  // Everything that can be wrong in the configuration is found here, before any database
+  // handle, worker thread, timer or socket exists: a bad start exits at once instead of hanging.
+  const env = options.env ?? process.env;
+  const config = options.config ?? parseConfig(env);
+  const masterKey = readMasterKey(config);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const announce = options.announce ?? ((text: string) => process.stdout.write(`${text}\n`));
+  warnAboutConfiguration(options.config ? {} : env, config, logger);
 
   const db = openSqlite(config.dbPath);
-  const migration = migrate(db, clock.now());
-  const checkpointer =
-    config.dbPath === ':memory:'
-      ? null
-      : startWalCheckpointer(config.dbPath, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed') });
-  if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
-  const secretBox = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
-
-  if (countTenants(db) === 0) {
-    const t = createTenant(db, secretBox, 'default', clock.now());
-    announce(firstStartBanner(t.apiKey, t.signingSecret));
+  let wired: Wired;
+  try {
+    wired = await wire(db, config, masterKey, logger, clock, announce, options);
+  } catch (err) {
+    db.close();
+    throw err;
   }
+  const { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening } = wired;
+  const { server, url, port } = listening;
+  logger.info({ url, address: listening.address, db: config.dbPath, version: VERSION }, `pollhook is serving: listening on ${listening.address}`);
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down');
+      await retention.stop();
+      await schedulerLoop.stop();
+      await deliveryLoop.stop();
+      // Polls still in flight finish and record (their leases are still held); bounded by the poll timeout.
+      await scheduler.idle();
+      await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+      await checkpointer?.stop();
+      db.close();
+      logger.info('stopped');
+    })());
+
+  return { url, port, config, db, logger, close };
+}
+
+interface Wired {
+  scheduler: ReturnType<typeof createScheduler>;
+  dispatcher: ReturnType<typeof createDispatcher>;
+  retention: ReturnType<typeof startRetention>;
+  schedulerLoop: Loop;
+  deliveryLoop: Loop;
+  checkpointer: WalCheckpointer | null;
+  upstreamHttp: ReturnType<typeof createNodeHttpClient>;
+  targetHttp: ReturnType<typeof createNodeHttpClient>;
+  listening: Listening;
+}
+
+/**
+ * Migrates, unlocks the secrets and binds the port; only then starts the engines, retention and
+ * the checkpointer thread, so a failure up to the bind leaves nothing running but `db`.
+ */
+async function wire(
+  db: Database,
+  config: Config,
+  masterKey: LoadedMasterKey,
+  logger: Logger,
+  clock: Clock,
+  announce: (text: string) => void,
+  options: ServiceOptions,
+): Promise<Wired> {
+  const migration = migrate(db, clock.now());
+  if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
+  const secretBox = unlockSecrets(db, masterKey, logger, clock.now());
 
   const ssrf = { allowPrivate: config.allowPrivateNetworks, allowHttp: config.allowHttp };
   const lookup = options.lookup ?? dnsLookup;
@@ -129,16 +183,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     onAttempt: metrics.onAttempt,
     onOutcome: metrics.onOutcome,
   });
-  const retention = startRetention({
-    db,
-    clock,
-    logger: logger.child({ engine: 'retention' }),
-    retentionDays: config.retentionDays,
-  });
-  const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
-  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
-  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
-
   const app = createApp({
     db,
     clock,
@@ -149,37 +193,59 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     logger,
     version: VERSION,
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
-    readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
+    readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox),
     metrics: () => metrics.render(),
   });
 
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    answerClientErrorsAsProblems(s as Server);
+
+  let listening: Listening;
+  try {
+    listening = await listen(app.fetch, config.port, config.host);
+  } catch (err) {
+    await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+    throw err;
+  }
+  // After the bind: credentials shown once must not be printed by a start that then fails.
+  try {
+    if (countTenants(db) === 0) {
+      const t = createTenant(db, secretBox, 'default', clock.now());
+      announce(firstStartBanner(t.apiKey, t.signingSecret));
+    }
+  } catch (err) {
+    await new Promise((resolve) => listening.server.close(resolve));
+    await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
+    throw err;
+  }
+  const checkpointer =
+    config.dbPath === ':memory:'
+      ? null
+      : startWalCheckpointer(config.dbPath, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed') });
+  const retention = startRetention({
+    db,
+    clock,
+    logger: logger.child({ engine: 'retention' }),
+    retentionDays: config.retentionDays,
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  logger.info({ url, db: config.dbPath, version: VERSION }, 'pollhook is serving');
+  const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
+  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
+  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
+  return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening };
+}
 
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    (closing ??= (async () => {
-      logger.info('shutting down');
-      await retention.stop();
-      await schedulerLoop!.stop();
-      await deliveryLoop!.stop();
-      // Polls still in flight finish and record (their leases are still held); bounded by the poll timeout.
-      await scheduler.idle();
-      await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
-      await checkpointer?.stop();
-      db.close();
-      logger.info('stopped');
-    })());
-
-  return { url, port, config, db, logger, close };
+/** Unknown POLLHOOK_* names (likely typos) and a private-network allowance that includes cloud metadata. */
+function warnAboutConfiguration(env: Record<string, string | undefined>, config: Config, logger: Logger): void {
+  const unknown = unknownVariables(env);
+  if (unknown.length) logger.warn({ variables: unknown }, `ignoring unknown variables (a typo?): ${unknown.join(', ')}; \`pollhook serve --help\` lists the ones read`);
+  if (config.allowPrivateNetworks === true) {
+    logger.warn(
+      'POLLHOOK_ALLOW_PRIVATE_NETWORKS=true lets callbacks and upstream URLs reach every private address, including the cloud metadata service at 169.254.169.254 and all of 10.0.0.0/8; allow only what you need, e.g. 127.0.0.1/32,::1/128',
+    );
+  } else if (checkAddress(CLOUD_METADATA, { allowPrivate: config.allowPrivateNetworks, allowHttp: true }).ok) {
+    logger.warn(
+      { allowed: config.allowPrivateNetworks },
+      `POLLHOOK_ALLOW_PRIVATE_NETWORKS includes ${CLOUD_METADATA}, the cloud metadata service: callbacks and upstream URLs can reach it`,
+    );
+  }
 }
 
 /** The metrics hooks, each also calling the observer's hook of the same name. */
@@ -194,12 +260,18 @@ function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Met
   };
 }
 
-function readiness(db: Database, loops: Array<Loop | null>) {
+/**
+ * `masterKey`: the key this process holds still opens the database's key check. It stops doing so
+ * when `pollhook rotate-master-key` ran while this process was up (the documented way is to stop
+ * it first): from then on the secrets it seals would be unreadable, so it reports itself unready.
+ */
+function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox) {
   const checks: Record<string, unknown> = {};
   try {
     db.prepare('SELECT 1').get();
     checks.database = true;
     checks.migrations = currentVersion(db) === latestVersion();
+    checks.masterKey = opensKeyCheck(secretBox, readKeyCheck(db) ?? '');
   } catch {
     checks.database = false;
     checks.migrations = false;

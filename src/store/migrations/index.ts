@@ -1,6 +1,7 @@
 import * as m0001 from './0001_init.ts';
 import * as m0002 from './0002_metrics_indexes.ts';
 import * as m0003 from './0003_open_deliveries_index.ts';
+import * as m0004 from './0004_settings.ts';
 import * as m0005 from './0005_key_lifecycle.ts';
 
 /** Ordered, append-only. Never edit a migration that has shipped: add the next number. */
@@ -8,5 +9,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 1, name: 'init', sql: m0001.sql },
   { version: 2, name: 'metrics_indexes', sql: m0002.sql },
   { version: 3, name: 'open_deliveries_index', sql: m0003.sql },
+  { version: 4, name: 'settings', sql: m0004.sql },
   { version: 5, name: 'key_lifecycle', sql: m0005.sql },
 ];

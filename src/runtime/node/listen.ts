@@ -1,0 +1,52 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../../config.ts';
+import { answerClientErrorsAsProblems } from './clientErrors.ts';
+
+export interface Listening {
+  server: ServerType;
+  /** The address bound, as a URL: `http://0.0.0.0:8080`, `http://[::]:41234`. */
+  address: string;
+  port: number;
+  /** A URL to reach it from this machine (loopback in place of a wildcard address). */
+  url: string;
+}
+
+/**
+ * Binds the HTTP server. A bind that fails (port taken, no permission, an address this machine
+ * does not have) becomes a ConfigError naming the variable to change, not an unhandled 'error'.
+ */
+export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname: host }, () => {
+      server.off('error', onError);
+      const info = server.address() as AddressInfo;
+      const bound = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      const reachable = info.address === '0.0.0.0' ? '127.0.0.1' : info.address === '::' ? '[::1]' : bound;
+      resolve({ server, address: `http://${bound}:${info.port}`, port: info.port, url: `http://${reachable}:${info.port}` });
+    });
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.close();
+      reject(bindError(err, port, host));
+    };
+    server.once('error', onError);
+    answerClientErrorsAsProblems(server as Server);
+  });
+}
+
+function bindError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`port ${port} is in use`, 'set PORT');
+    case 'EACCES':
+      return new ConfigError(`no permission to listen on port ${port}`, 'set PORT');
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`${host} is not an address of this machine`, 'set POLLHOOK_HOST');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConfigError(`cannot resolve ${host}`, 'set POLLHOOK_HOST');
+    default:
+      return err;
+  }
+}
