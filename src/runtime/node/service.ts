@@ -155,7 +155,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    answerClientErrorsAsProblems(s as Server);
+    answerClientErrorsAsProblems(s as Server, logger);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
