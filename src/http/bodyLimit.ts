@@ -68,7 +68,7 @@ function closeAfter(res: Response): void {
 }
 
 /** The whole body when it fits in `maxBytes`, else null (the reader is left mid-stream). */
-async function readUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<Uint8Array | null> {
+async function readUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
