@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { adminAuth, tenantAuth } from './auth.ts';
 import { ProblemError, invalid, problemResponse, type ProblemKind } from './problem.ts';
 import { validationHook } from './validation.ts';
 import { limitBody } from './bodyLimit.ts';
+import { registerDocs } from './docs.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         'Turns polling into push: register upstream async jobs and receive signed webhooks (Standard Webhooks) on every status change. Errors are RFC 9457 problem details.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'pollhook API' }));
+  registerDocs(app, deps.docsAssets);
   registerDocumentationPaths(app);
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));

@@ -255,6 +255,8 @@ describe('OpenAPI document', () => {
         'GET /metrics',
         'GET /openapi.json',
         'GET /docs',
+        'GET /docs/assets/{name}',
+        'GET /docs/init.js',
       ].sort(),
     );
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {

@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
 import { startWalCheckpointer } from './walCheckpointer.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
+import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
@@ -151,6 +152,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
     readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
     metrics: () => metrics.render(),
+    docsAssets: swaggerUiAssets(),
   });
 
   const server = await new Promise<ServerType>((resolve) => {
