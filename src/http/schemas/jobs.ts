@@ -20,7 +20,11 @@ const JsonPointer = z
 
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
+/**
+ * No control characters (Unicode category Cc), written without the `u` flag: the pattern is
+ * published in the OpenAPI document, and a flag has no place in a JSON Schema pattern.
+ */
+const NO_CONTROL = /^[^\x00-\x1f\x7f-\x9f]*$/;
 
 const StatusList = z.array(z.string().min(1).max(256)).max(100);
 
@@ -68,7 +72,7 @@ export function jobCreateSchema(providerNames: readonly string[]) {
         .string()
         .min(1)
         .max(256)
-        .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+        .regex(NO_CONTROL, 'must not contain control characters')
         .openapi({ example: 'f3e088d1-33a5-4227-a2f6-c4f75617f847' }),
       credentials: z
         .strictObject({ apiKey: z.string().min(1).max(4096) })
