@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
 import { createApp } from '../../src/http/app.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -10,6 +10,8 @@ import { ManualClock } from '../../src/core/clock.ts';
 // Every example the OpenAPI document publishes must be accepted by the JSON Schema it sits next
 // to, as a client's validator or code generator reads it: patterns, formats, enums, required.
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+// ajv ships CommonJS; under NodeNext its default export is the module object.
+const addFormats = ((formatsModule as unknown as { default?: typeof formatsModule }).default ?? formatsModule) as unknown as (ajv: Ajv2020) => void;
 const DOC_ID = 'https://pollhook.test/openapi.json';
 
 let doc: { [k: string]: Json };
