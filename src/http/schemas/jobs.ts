@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, JOB_STATES } from '../../core/types.ts';
+import { exceedsDepth } from '../../core/jsonDepth.ts';
 import { NullableTimestamp, Timestamp, EVENT_TYPE_DESCRIPTION, ListQuery } from './common.ts';
 import { httpSpecExample, jobCreateExample, jobExample } from './examples.ts';
 
@@ -132,14 +133,19 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     for (const state of JOB_STATES) {
       const list = http.states[state];
       if (!Array.isArray(list)) continue;
-      list.forEach((status, i) => {
+      list.forEach((status: unknown, i) => {
+        // Only strings: anything else already failed its own rule, and String() of a parsed
+        // object can throw (`{"toString": 1}`).
+        if (typeof status !== 'string') return;
         mapped++;
-        const other = seen.get(String(status));
-        if (other) issue(['http', 'states', state, i], `"${String(status)}" is already mapped to ${other}`);
-        else seen.set(String(status), state);
+        const other = seen.get(status);
+        if (other) issue(['http', 'states', state, i], `"${status}" is already mapped to ${other}`);
+        else seen.set(status, state);
       });
     }
-    if (mapped === 0) issue(['http', 'states'], 'map at least one upstream status');
+    if (mapped === 0 && Object.values(http.states).every((l) => !Array.isArray(l) || l.length === 0)) {
+      issue(['http', 'states'], 'map at least one upstream status');
+    }
   }
 
   if (b.metadata !== undefined && typeof b.metadata === 'object' && b.metadata !== null) {
@@ -156,18 +162,6 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
   if (typeof min === 'number' && typeof max === 'number' && max < min) {
     issue(['maxPollIntervalSeconds'], 'must be at least pollIntervalSeconds');
   }
-}
-
-/** Whether a parsed JSON value nests objects/arrays deeper than `limit`; iterative. */
-function exceedsDepth(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
 }
 
 const ErrorView = z.object({ code: z.string(), message: z.string() }).nullable();
