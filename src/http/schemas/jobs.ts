@@ -13,10 +13,13 @@ export const MIN_POLL_INTERVAL_SECONDS = 0.25;
 export const MAX_POLL_INTERVAL_SECONDS = 86_400;
 
 const JSON_POINTER = /^(\/([^~]|~[01])*)*$/;
+/** Deeper than any status document worth reading; keeps every pointer walk short. */
+export const MAX_POINTER_TOKENS = 32;
 const JsonPointer = z
   .string()
   .max(1024)
   .regex(JSON_POINTER, 'must be a JSON Pointer ("" or starting with "/")')
+  .refine((p) => p.split('/').length - 1 <= MAX_POINTER_TOKENS, `must have at most ${MAX_POINTER_TOKENS} segments`)
   .openapi({ example: '/data/status' });
 
 /** RFC 9110 token: what a header name may be. */
