@@ -68,6 +68,8 @@ const INIT = `window.ui = SwaggerUIBundle({
   deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis],
   layout: 'BaseLayout',
+  // Its default is an online validator's badge image: an external request, offline or not.
+  validatorUrl: null,
 });
 `;
 

@@ -53,6 +53,7 @@ describe('GET /docs works offline', () => {
     expect(await bundle.text()).toContain('SwaggerUIBundle');
     const init = await (await fetch(`${service.url}/docs/init.js`)).text();
     expect(init).toContain("'/openapi.json'");
+    expect(init).toContain('validatorUrl: null');
   });
 
   test('no inline script, and a CSP that forbids one and any other origin', async () => {
