@@ -55,6 +55,32 @@ describe('hostile request bodies get a 422 naming the field, never a 500', () =>
   });
 });
 
+describe('streamed bodies', () => {
+  test('a chunked body under the limit is read whole and validated like any other', async () => {
+    const text = JSON.stringify(fotolabsJob({ externalId: 'streamed', metadata: { pad: 'p'.repeat(40_000) } }));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 8_000) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 8_000)));
+        controller.close();
+      },
+    });
+    const res = await api.fetch('/v1/jobs', { method: 'POST', key, body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    // 40 KB of metadata is over its own 4 KiB rule: the body arrived whole and was validated.
+    expect(res.status).toBe(422);
+    expect((await body(res)).errors).toEqual([expect.objectContaining({ path: 'metadata' })]);
+    const small = JSON.stringify(fotolabsJob({ externalId: 'streamed-small' }));
+    const ok = await api.fetch('/v1/jobs', {
+      method: 'POST',
+      key,
+      body: new Blob([small]).stream(),
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(ok.status).toBe(201);
+    expect((await body(ok)).externalId).toBe('streamed-small');
+  });
+});
+
 describe('bounded walks', () => {
   test('an upstream answer nested past the bound is not echoed, and nothing overflows', () => {
     let deep: unknown = 1;
