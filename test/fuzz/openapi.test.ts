@@ -334,6 +334,9 @@ describe('OpenAPI-driven fuzzing', () => {
         if (after !== before) failures.push(`rejected (${res.status}) but rows changed: ${where}`);
       } else {
         if (r.foreignId && r.auth === 'a') failures.push(`another tenant's object answered ${res.status}: ${where}`);
+        // Nothing of tenant b ever shows in an answer to tenant a, whatever was asked.
+        const leakedId = r.auth === 'a' ? Object.values(ids.b).flat().find((id) => res.text.includes(id)) : undefined;
+        if (leakedId) failures.push(`tenant b's ${leakedId} in an answer to tenant a: ${where}`);
         try {
           collectSecrets(JSON.parse(res.text));
         } catch {
