@@ -19,13 +19,14 @@ export function exceedsDepth(value: unknown, limit: number): boolean {
 }
 
 /**
- * The path of the first node (depth first) for which `test` returns a message, or of the first
- * node deeper than `limit`; null when there is none. Keys are tested as well as values.
+ * The path of the first node (depth first) for which `test` returns a message (`testKey` for
+ * object keys), or of the first node deeper than `limit`; null when there is none.
  */
 export function findInJson(
   value: unknown,
   limit: number,
   test: (node: unknown) => string | null,
+  testKey: (key: string) => string | null = test,
 ): { path: PropertyKey[]; message: string } | null {
   const stack: Array<{ node: unknown; path: PropertyKey[] }> = [{ node: value, path: [] }];
   while (stack.length > 0) {
@@ -37,7 +38,7 @@ export function findInJson(
     const entries: Array<[PropertyKey, unknown]> = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, v] = entries[i]!;
-      const keyMessage = typeof k === 'string' ? test(k) : null;
+      const keyMessage = typeof k === 'string' && !Array.isArray(node) ? testKey(k) : null;
       if (keyMessage) return { path: [...path, k], message: keyMessage };
       stack.push({ node: v, path: [...path, k] });
     }

@@ -46,12 +46,15 @@ function isMissing(input: unknown, path: ReadonlyArray<PropertyKey>): boolean {
  * The zod-openapi defaultHook: validation failures become problems. A malformed path id is a
  * 404 (it cannot name anything), everything else a 422 listing each field.
  */
-export function validationHook(
+export async function validationHook(
   result: { success: true; data?: unknown; target?: string } | { success: false; error: z.ZodError; target: string; data?: unknown },
-  _c: Context,
-): undefined {
+  c: Context,
+): Promise<undefined> {
   if (result.success) {
-    const bad = result.target === 'json' ? findInJson(result.data, MAX_JSON_DEPTH, loneSurrogate) : null;
+    if (result.target !== 'json') return undefined;
+    // The body as sent (hono caches the parse): zod's output has already dropped `__proto__` keys.
+    const sent = await c.req.json().catch(() => result.data);
+    const bad = findInJson(sent, MAX_JSON_DEPTH, loneSurrogate, badKey);
     if (bad) throw invalid([{ path: formatPath(bad.path), message: bad.message }]);
     return undefined;
   }
@@ -70,3 +73,9 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 const loneSurrogate = (node: unknown): string | null =>
   typeof node === 'string' && LONE_SURROGATE.test(node) ? 'must be well-formed Unicode (it contains a lone surrogate)' : null;
+
+/**
+ * `__proto__` is refused as a key anywhere (a value may be that string): copied into a parsed
+ * object it sets the prototype instead of a field, so it would silently vanish (zod drops it).
+ */
+const badKey = (key: string): string | null => (key === '__proto__' ? 'is not allowed as a key' : loneSurrogate(key));

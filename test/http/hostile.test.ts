@@ -47,6 +47,21 @@ describe('hostile request bodies get a 422 naming the field, never a 500', () =>
     expect(p.detail).toMatch(/and 30\d\d more/);
   });
 
+  test('a __proto__ key (in metadata, http.headers, anywhere) is refused, not silently dropped', async () => {
+    const meta = await post(JSON.stringify(fotolabsJob({ externalId: 'proto' })).replace('"provider"', '"metadata":{"__proto__":{"x":1},"kept":1},"provider"'));
+    expect(meta.status).toBe(422);
+    expect((await body(meta)).errors).toEqual([expect.objectContaining({ path: 'metadata.__proto__' })]);
+    const headers = await post(JSON.stringify(httpJob({ externalId: 'proto-h' })).replace('"authorization"', '"__proto__":"x","authorization"'));
+    expect(headers.status).toBe(422);
+    expect((await body(headers)).errors).toEqual([expect.objectContaining({ path: 'http.headers.__proto__' })]);
+    // At any depth, for one simple rule; as a value it is just a string.
+    const nested = await post(JSON.stringify(fotolabsJob({ externalId: 'proto-n' })).replace('"provider"', '"metadata":{"a":[{"__proto__":1}]},"provider"'));
+    expect((await body(nested)).errors).toEqual([{ path: 'metadata.a[0].__proto__', message: 'is not allowed as a key' }]);
+    const asValue = await post(JSON.stringify(fotolabsJob({ externalId: '__proto__', metadata: { k: '__proto__' } })));
+    expect(asValue.status).toBe(201);
+    expect((await body(asValue)).metadata).toEqual({ k: '__proto__' });
+  });
+
   test('a JSON Pointer deeper than 32 segments', async () => {
     const spec = httpJob().http as Record<string, unknown>;
     const res = await post(JSON.stringify(httpJob({ http: { ...spec, statusPath: '/a'.repeat(33) } })));
