@@ -29,7 +29,10 @@ export function limitBody(
     if (!raw.body) return next();
     const declared = c.req.header('content-length');
     if (declared !== undefined && !c.req.header('transfer-encoding')) {
-      if (Number(declared) > maxBytes) return answerAfterDrain(c, raw.body.getReader(), drain, onTooLarge);
+      const length = Number(declared);
+      // Too big to drain: reading part of it would not save the answer, so answer and close now.
+      if (length > drain.maxBytes) return closeAfter(await onTooLarge(c));
+      if (length > maxBytes) return answerAfterDrain(c, raw.body.getReader(), drain, onTooLarge);
       await next();
     } else {
       const reader = raw.body.getReader();
@@ -59,12 +62,13 @@ async function answerAfterDrain(
   return res;
 }
 
-function closeAfter(res: Response): void {
+function closeAfter(res: Response): Response {
   try {
     res.headers.set('connection', 'close');
   } catch {
     // immutable headers (a proxied response): the runtime closes as it sees fit
   }
+  return res;
 }
 
 /** The whole body when it fits in `maxBytes`, else null (the reader is left mid-stream). */
