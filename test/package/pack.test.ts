@@ -112,5 +112,5 @@ void client.jobs.create({ provider: 'http', externalId: 42 });
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeout: 90_000 }).catch((e: { stdout: string }) => e);
     expect(result.stdout).toBe('');
-  });
+  }, 120_000);
 });
