@@ -3,6 +3,7 @@
  * stored as events.body and is exactly what is signed and sent, so it is built once, here.
  */
 import type { EventType, JobError, JobResult, JobState } from './types.ts';
+import { MAX_JSON_DEPTH, exceedsDepth } from './jsonDepth.ts';
 
 /** The upstream's raw body is echoed only up to this size (UTF-8 bytes of its JSON). */
 export const MAX_UPSTREAM_BYTES = 16 * 1024;
@@ -48,6 +49,8 @@ export function buildEventBody(input: EventPayloadInput): string {
 
 export function boundedUpstream(raw: unknown): unknown {
   if (raw === undefined || raw === null) return null;
+  // An upstream may answer `[[[[...` a million deep: JSON.stringify of it would overflow the stack.
+  if (exceedsDepth(raw, MAX_JSON_DEPTH)) return null;
   const text = JSON.stringify(raw);
   if (text === undefined) return null;
   // Cheap check first: every UTF-16 unit is at most 3 UTF-8 bytes.

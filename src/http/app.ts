@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { adminAuth, tenantAuth } from './auth.ts';
-import { ProblemError, problemResponse, type ProblemKind } from './problem.ts';
+import { ProblemError, invalid, problemResponse, type ProblemKind } from './problem.ts';
 import { validationHook } from './validation.ts';
+import { limitBody } from './bodyLimit.ts';
+import { registerDocs } from './docs.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
@@ -30,6 +30,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestContext(deps));
   app.use(
     '*',
+    limitBody(MAX_BODY_BYTES, (c) => problemResponse(c, 'payload-too-large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`)),
+  );
+  app.use(
+    '*',
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
@@ -38,17 +42,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         }),
     }),
   );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => problemResponse(c, 'payload-too-large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
-    }),
-  );
   const requireTenant = tenantAuth(deps);
   const requireAdmin = adminAuth(deps);
   const isAdminPath = (path: string) => path === '/v1/tenants' || path.startsWith('/v1/tenants/');
   app.use('/v1/*', (c, next) => (isAdminPath(c.req.path) ? requireAdmin(c, next) : requireTenant(c, next)));
+  app.use('*', rejectRepeatedQueryParameters);
 
   registerTenantRoutes(app, deps);
   registerJobRoutes(app, deps);
@@ -79,7 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         'Turns polling into push: register upstream async jobs and receive signed webhooks (Standard Webhooks) on every status change. Errors are RFC 9457 problem details.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'pollhook API' }));
+  registerDocs(app, deps.docsAssets);
   registerDocumentationPaths(app);
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
@@ -87,7 +85,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (err instanceof ProblemError) return problemResponse(c, err.kind, err.detail, err.errors, err.headers);
     if (err instanceof HTTPException && err.status < 500) {
       const kind = httpExceptionKind(err.status, err.message);
-      return problemResponse(c, kind, err.message || 'The request was rejected.');
+      return problemResponse(c, kind, kind === 'unsupported-media-type' ? UNSUPPORTED_MEDIA_TYPE : err.message || 'The request was rejected.');
     }
     (c.get('logger') ?? deps.logger).error({ err }, 'unhandled error');
     return problemResponse(c, 'internal', 'An unexpected error occurred; it has been logged.');
@@ -112,6 +110,25 @@ function registerDocumentationPaths(app: OpenAPIHono<AppEnv>): void {
     responses: { 200: { description: 'An HTML page that loads /openapi.json.', content: { 'text/html': { schema: { type: 'string' } } } } },
   });
 }
+
+const UNSUPPORTED_MEDIA_TYPE = 'The body must be JSON: send it with `Content-Type: application/json`.';
+
+/**
+ * Every query parameter of this API takes one value. A repeated one (`limit=1&limit=2`) would
+ * otherwise be coerced into a confusing message ("received NaN") or silently use one of them.
+ */
+const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const query = c.req.url.indexOf('?');
+  if (query >= 0) {
+    const seen = new Set<string>();
+    const repeated = new Set<string>();
+    for (const name of new URLSearchParams(c.req.url.slice(query + 1)).keys()) (seen.has(name) ? repeated : seen).add(name);
+    if (repeated.size > 0) {
+      throw invalid([...repeated].slice(0, 20).map((name) => ({ path: name, message: 'is given more than once; give it once' })));
+    }
+  }
+  await next();
+};
 
 function httpExceptionKind(status: number, message: string): ProblemKind {
   switch (status) {

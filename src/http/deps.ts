@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Resolver } from '../security/ssrf.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import type { DocsAssets } from './docs.ts';
 
 export interface AppDeps {
   db: Database;
@@ -23,6 +24,8 @@ export interface AppDeps {
   readiness?: () => { ok: boolean; checks: Record<string, unknown> };
   /** GET /metrics; a 404 problem when absent. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Swagger UI's files for GET /docs; without them the page links to /openapi.json only. */
+  docsAssets?: DocsAssets;
 }
 
 export interface AppEnv {

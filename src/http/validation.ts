@@ -1,6 +1,9 @@
 import type { Context } from 'hono';
 import type { z } from '@hono/zod-openapi';
-import { invalid, notFound, type FieldError } from './problem.ts';
+import { describeErrors, invalid, notFound, type FieldError } from './problem.ts';
+import { MAX_JSON_DEPTH, findInJson } from '../core/jsonDepth.ts';
+
+const MAX_LISTED_ERRORS = 50;
 
 type Issue = z.core.$ZodIssue;
 
@@ -46,17 +49,22 @@ function isMissing(input: unknown, path: ReadonlyArray<PropertyKey>): boolean {
  * The zod-openapi defaultHook: validation failures become problems. A malformed path id is a
  * 404 (it cannot name anything), everything else a 422 listing each field.
  */
-export function validationHook(
+export async function validationHook(
   result: { success: true; data?: unknown; target?: string } | { success: false; error: z.ZodError; target: string; data?: unknown },
-  _c: Context,
-): undefined {
+  c: Context,
+): Promise<undefined> {
   if (result.success) {
-    const bad = result.target === 'json' ? findLoneSurrogate(result.data, []) : null;
-    if (bad) throw invalid([{ path: formatPath(bad), message: 'must be well-formed Unicode (it contains a lone surrogate)' }]);
+    if (result.target !== 'json') return undefined;
+    // The body as sent (hono caches the parse): zod's output has already dropped `__proto__` keys.
+    const sent = await c.req.json().catch(() => result.data);
+    const bad = findInJson(sent, MAX_JSON_DEPTH, loneSurrogate, badKey);
+    if (bad) throw invalid([{ path: formatPath(bad.path), message: bad.message }]);
     return undefined;
   }
   if (result.target === 'param') throw notFound();
-  throw invalid(issuesToErrors(result.error.issues, result.data));
+  const errors = issuesToErrors(result.error.issues, result.data);
+  // A body of 3,000 unknown fields gets its first errors listed, not a 3,000-entry answer.
+  throw invalid(errors.slice(0, MAX_LISTED_ERRORS), describeErrors(errors));
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -64,17 +72,13 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /**
  * JSON allows `"\ud800"`, but such a string has no UTF-8 form: SQLite would store invalid
  * UTF-8 and hand back U+FFFD, so the value read back (and polled, and echoed) would differ from
- * the one accepted. The path of the first offending key or value, or null.
+ * the one accepted. Checked with the nesting bound, in one iterative walk.
  */
-function findLoneSurrogate(value: unknown, path: PropertyKey[]): PropertyKey[] | null {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [...path] : null;
-  if (typeof value !== 'object' || value === null) return null;
-  const entries: Array<[PropertyKey, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-  for (const [k, v] of entries) {
-    path.push(k);
-    const found = typeof k === 'string' && LONE_SURROGATE.test(k) ? [...path] : findLoneSurrogate(v, path);
-    path.pop();
-    if (found) return found;
-  }
-  return null;
-}
+const loneSurrogate = (node: unknown): string | null =>
+  typeof node === 'string' && LONE_SURROGATE.test(node) ? 'must be well-formed Unicode (it contains a lone surrogate)' : null;
+
+/**
+ * `__proto__` is refused as a key anywhere (a value may be that string): copied into a parsed
+ * object it sets the prototype instead of a field, so it would silently vanish (zod drops it).
+ */
+const badKey = (key: string): string | null => (key === '__proto__' ? 'is not allowed as a key' : loneSurrogate(key));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { z } from '@hono/zod-openapi';
 import { startApi, type Api } from '../http/harness.ts';
+import { swaggerUiAssets } from '../../src/runtime/node/docsAssets.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { TempDb } from '../helpers/db.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
@@ -56,7 +57,7 @@ let doc: Doc;
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 beforeAll(async () => {
-  api = await startApi();
+  api = await startApi({ deps: { docsAssets: swaggerUiAssets() } });
   const res = await fetch(`${api.url}/openapi.json`);
   expect(res.status).toBe(200);
   doc = (await res.json()) as Doc;

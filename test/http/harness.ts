@@ -1,5 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { answerClientErrorsAsProblems } from '../../src/runtime/node/clientErrors.ts';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -95,6 +97,8 @@ export async function startApi(options: ApiOptions = {}): Promise<Api & { temp: 
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    // As the service does: what Node itself rejects (431, malformed HTTP) is a problem too.
+    answerClientErrorsAsProblems(s as Server);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const defaultKey = options.key;

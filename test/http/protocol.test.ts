@@ -266,6 +266,8 @@ describe('OpenAPI document', () => {
         'GET /metrics',
         'GET /openapi.json',
         'GET /docs',
+        'GET /docs/assets/{name}',
+        'GET /docs/init.js',
       ].sort(),
     );
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
@@ -280,5 +282,31 @@ describe('OpenAPI document', () => {
     expect(Object.keys(createJob.responses).sort()).toEqual(['200', '201', '400', '401', '409', '413', '415', '422', '500']);
     expect(doc.components.schemas.JobCreate.properties.provider.enum).toContain('fotolabs');
     expect(doc.components.schemas.Job.properties.polls).toBeDefined();
+  });
+});
+
+describe('messages a new user reads', () => {
+  test('a repeated query parameter is named, not coerced into NaN', async () => {
+    const p = await expectProblem(await api.fetch('/v1/jobs?limit=1&limit=2', { key }), 422, 'validation');
+    expect(p.errors).toEqual([{ path: 'limit', message: 'is given more than once; give it once' }]);
+    expect(p.detail).not.toContain('NaN');
+    const two = await expectProblem(await api.fetch('/v1/deliveries?status=dead&status=failed&jobId=a&jobId=b', { key }), 422, 'validation');
+    expect(two.errors.map((e: { path: string }) => e.path)).toEqual(['status', 'jobId']);
+  });
+
+  test('a limit that is not a number says what it must be', async () => {
+    for (const limit of ['abc', '0', '201', '1.5', '']) {
+      const p = await expectProblem(await api.fetch(`/v1/jobs?limit=${limit}`, { key }), 422, 'validation');
+      expect(p.errors, limit).toEqual([{ path: 'limit', message: 'must be a whole number from 1 to 200' }]);
+    }
+  });
+
+  test('a 415 says application/json is expected', async () => {
+    const p = await expectProblem(
+      await api.fetch('/v1/jobs', { method: 'POST', key, body: 'a=1', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported-media-type',
+    );
+    expect(p.detail).toContain('application/json');
   });
 });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { NullableTimestamp, Timestamp } from './common.ts';
+import { NO_CONTROL, NullableTimestamp, Timestamp } from './common.ts';
 import { MAX_ROTATION_GRACE_SECONDS } from '../../store/queries/apiKeys.ts';
 import {
   apiKeyCreateExample,
@@ -14,7 +14,7 @@ const Name = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+  .regex(NO_CONTROL, 'must not contain control characters');
 
 export const ApiKeyCreate = z.strictObject({ name: Name.openapi({ example: 'ci deploys' }) }).openapi('ApiKeyCreate', { example: apiKeyCreateExample });
 

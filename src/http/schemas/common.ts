@@ -50,12 +50,14 @@ export const conflictResponse = { 409: problem('The request conflicts with the c
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
+const LIMIT_RULE = 'must be a whole number from 1 to 200';
+
 export const ListQuery = z.object({
   limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
+    .number({ error: LIMIT_RULE })
+    .int({ error: LIMIT_RULE })
+    .min(1, { error: LIMIT_RULE })
+    .max(200, { error: LIMIT_RULE })
     .default(50)
     .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size, 1-200.', example: 50 }),
   cursor: z
@@ -88,3 +90,9 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 
 export const EVENT_TYPE_DESCRIPTION =
   'Event types: job.pending, job.running, job.succeeded, job.failed, job.canceled, job.progress (opt-in).';
+
+/**
+ * No control characters (Unicode category Cc), written without the `u` flag: the pattern is
+ * published in the OpenAPI document, and a flag has no place in a JSON Schema pattern.
+ */
+export const NO_CONTROL = /^[^\x00-\x1f\x7f-\x9f]*$/;

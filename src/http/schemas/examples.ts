@@ -186,7 +186,7 @@ export const problemExamples = {
     type: `${PROBLEM_BASE}unsupported-media-type`,
     title: 'Unsupported media type',
     status: 415,
-    detail: 'Send the body as application/json.',
+    detail: 'The body must be JSON: send it with `Content-Type: application/json`.',
   },
   422: {
     type: `${PROBLEM_BASE}validation`,

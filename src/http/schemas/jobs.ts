@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, JOB_STATES } from '../../core/types.ts';
-import { NullableTimestamp, Timestamp, EVENT_TYPE_DESCRIPTION, ListQuery } from './common.ts';
+import { exceedsDepth } from '../../core/jsonDepth.ts';
+import { NO_CONTROL, NullableTimestamp, Timestamp, EVENT_TYPE_DESCRIPTION, ListQuery } from './common.ts';
 import { httpSpecExample, jobCreateExample, jobExample } from './examples.ts';
 
 export const MAX_METADATA_BYTES = 4096;
@@ -12,15 +13,17 @@ export const MIN_POLL_INTERVAL_SECONDS = 0.25;
 export const MAX_POLL_INTERVAL_SECONDS = 86_400;
 
 const JSON_POINTER = /^(\/([^~]|~[01])*)*$/;
+/** Deeper than any status document worth reading; keeps every pointer walk short. */
+export const MAX_POINTER_TOKENS = 32;
 const JsonPointer = z
   .string()
   .max(1024)
   .regex(JSON_POINTER, 'must be a JSON Pointer ("" or starting with "/")')
+  .refine((p) => p.split('/').length - 1 <= MAX_POINTER_TOKENS, `must have at most ${MAX_POINTER_TOKENS} segments`)
   .openapi({ example: '/data/status' });
 
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
 
 const StatusList = z.array(z.string().min(1).max(256)).max(100);
 
@@ -68,7 +71,7 @@ export function jobCreateSchema(providerNames: readonly string[]) {
         .string()
         .min(1)
         .max(256)
-        .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+        .regex(NO_CONTROL, 'must not contain control characters')
         .openapi({ example: 'f3e088d1-33a5-4227-a2f6-c4f75617f847' }),
       credentials: z
         .strictObject({ apiKey: z.string().min(1).max(4096) })
@@ -128,14 +131,19 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     for (const state of JOB_STATES) {
       const list = http.states[state];
       if (!Array.isArray(list)) continue;
-      list.forEach((status, i) => {
+      list.forEach((status: unknown, i) => {
+        // Only strings: anything else already failed its own rule, and String() of a parsed
+        // object can throw (`{"toString": 1}`).
+        if (typeof status !== 'string') return;
         mapped++;
-        const other = seen.get(String(status));
-        if (other) issue(['http', 'states', state, i], `"${String(status)}" is already mapped to ${other}`);
-        else seen.set(String(status), state);
+        const other = seen.get(status);
+        if (other) issue(['http', 'states', state, i], `"${status}" is already mapped to ${other}`);
+        else seen.set(status, state);
       });
     }
-    if (mapped === 0) issue(['http', 'states'], 'map at least one upstream status');
+    if (mapped === 0 && Object.values(http.states).every((l) => !Array.isArray(l) || l.length === 0)) {
+      issue(['http', 'states'], 'map at least one upstream status');
+    }
   }
 
   if (b.metadata !== undefined && typeof b.metadata === 'object' && b.metadata !== null) {
@@ -152,18 +160,6 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
   if (typeof min === 'number' && typeof max === 'number' && max < min) {
     issue(['maxPollIntervalSeconds'], 'must be at least pollIntervalSeconds');
   }
-}
-
-/** Whether a parsed JSON value nests objects/arrays deeper than `limit`; iterative. */
-function exceedsDepth(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
 }
 
 const ErrorView = z.object({ code: z.string(), message: z.string() }).nullable();

@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../config.ts';
+import type { Logger } from '../../core/logger.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
 
 export interface Listening {
@@ -17,7 +18,12 @@ export interface Listening {
  * Binds the HTTP server. A bind that fails (port taken, no permission, an address this machine
  * does not have) becomes a ConfigError naming the variable to change, not an unhandled 'error'.
  */
-export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<Listening> {
+export function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  host: string,
+  logger?: Logger,
+): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: host }, () => {
       server.off('error', onError);
@@ -31,7 +37,7 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
       reject(bindError(err, port, host));
     };
     server.once('error', onError);
-    answerClientErrorsAsProblems(server as Server);
+    answerClientErrorsAsProblems(server as Server, logger);
   });
 }
 

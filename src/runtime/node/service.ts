@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.ts';
 import { listen, type Listening } from './listen.ts';
+import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
@@ -195,12 +196,13 @@ async function wire(
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
     readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox),
     metrics: () => metrics.render(),
+    docsAssets: swaggerUiAssets(),
   });
 
 
   let listening: Listening;
   try {
-    listening = await listen(app.fetch, config.port, config.host);
+    listening = await listen(app.fetch, config.port, config.host, logger);
   } catch (err) {
     await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
     throw err;
