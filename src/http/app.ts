@@ -16,6 +16,7 @@ import { registerTenantRoutes } from './routes/tenants.ts';
 import { registerSigningSecretRoutes } from './routes/signingSecrets.ts';
 import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerEventFeedRoutes } from './routes/events.ts';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerSigningSecretRoutes(app, deps);
   registerProviderRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerEventFeedRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -78,6 +78,8 @@ export interface EventRow {
   type: string;
   body: string;
   created_at: number;
+  /** The tenant feed's cursor (migration 0006). */
+  seq?: number | null;
 }
 
 export interface SubscriptionRow {
