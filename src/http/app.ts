@@ -17,6 +17,7 @@ import { registerSigningSecretRoutes } from './routes/signingSecrets.ts';
 import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerEventFeedRoutes } from './routes/events.ts';
+import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   const requireTenant = tenantAuth(deps);
   app.use('/v1/tenants', adminAuth(deps));
-  app.use('/v1/*', (c, next) => (c.req.path === '/v1/tenants' ? next() : requireTenant(c, next)));
+  // The event stream authenticates itself: it also takes a stream token (EventSource sends no headers).
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/tenants' || c.req.path === STREAM_PATH ? next() : requireTenant(c, next)));
 
   registerTenantRoutes(app, deps);
   registerJobRoutes(app, deps);
@@ -58,6 +60,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerProviderRoutes(app, deps);
   registerSystemRoutes(app, deps);
   registerEventFeedRoutes(app, deps);
+  registerStreamRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

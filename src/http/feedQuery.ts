@@ -39,7 +39,8 @@ export interface ParsedFeedQuery {
 }
 
 /** Parses and validates; every problem is reported at once, each at its parameter. */
-export function parseFeedQuery(url: string, extraCursor?: string | null): ParsedFeedQuery {
+/** `resumeAfter` (an SSE Last-Event-ID) wins over `after`: a reconnecting EventSource repeats its first URL. */
+export function parseFeedQuery(url: string, resumeAfter?: string | null): ParsedFeedQuery {
   const params = new URL(url).searchParams;
   const errors: FieldError[] = [];
   const list = (name: string) => params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -73,7 +74,7 @@ export function parseFeedQuery(url: string, extraCursor?: string | null): Parsed
   else if (Object.keys(metadata).length) filter.metadata = metadata;
 
   const result: ParsedFeedQuery = { filter, limit: 50 };
-  const after = params.get('after') ?? extraCursor ?? null;
+  const after = resumeAfter ?? params.get('after');
   if (after !== null) {
     if (!CURSOR.test(after)) errors.push({ path: 'after', message: 'is not a cursor returned by the feed' });
     else result.after = Number(after);

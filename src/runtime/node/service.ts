@@ -26,6 +26,9 @@ import { countTenants, createTenant } from '../../store/queries/tenants.ts';
 import type { Resolver } from '../../security/ssrf.ts';
 import type { Database } from '../../store/port.ts';
 import { VERSION } from '../../version.ts';
+import { StreamHub } from '../../http/streamHub.ts';
+import { feedCounter } from '../../store/queries/eventFeed.ts';
+import { createSigner } from '../../delivery/signer.ts';
 
 export interface ServiceOptions {
   env?: Record<string, string | undefined>;
@@ -94,6 +97,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const workerId = randomUUID();
   const metrics = withObserver(createMetrics(db, clock), options.observe);
 
+  // The live event stream's connections, woken by the same commits that wake the delivery engine.
+  const streams = new StreamHub({ latestSeq: () => feedCounter(db) });
   let deliveryLoop: Loop | null = null;
   let schedulerLoop: Loop | null = null;
   const scheduler = createScheduler({
@@ -109,7 +114,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     options: config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : undefined,
     onDeliveriesQueued: () => deliveryLoop?.wake(),
     onPoll: metrics.onPoll,
-    onEvent: metrics.onEvent,
+    onEvent: (info) => (metrics.onEvent(info), streams.notify()),
   });
   const dispatcher = createDispatcher({
     db,
@@ -151,6 +156,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
     readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
     metrics: () => metrics.render(),
+    streams,
+    signer: createSigner({ db, secretBox, clock }),
   });
 
   const server = await new Promise<ServerType>((resolve) => {
@@ -166,6 +173,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down');
+      // Stream clients resume elsewhere (or after the restart) from their Last-Event-ID.
+      streams.close();
       await retention.stop();
       await schedulerLoop!.stop();
       await deliveryLoop!.stop();

@@ -118,3 +118,8 @@ export function feedDeliveries(db: Database, eventIds: readonly string[]): Map<s
   }
   return byEvent;
 }
+
+/** The newest seq handed out over all tenants (migration 0006's counter). */
+export function feedCounter(db: Database): number {
+  return db.prepare<{ last: number }>('SELECT last FROM event_feed_counter WHERE id = 1').get()?.last ?? 0;
+}
