@@ -3,6 +3,7 @@ import { migrateCommand } from './migrate.ts';
 import { tenantsCommand } from './tenants.ts';
 import { simulateCommand } from './simulate.ts';
 import { demoCommand } from './demo.ts';
+import { listenCommand } from './listen.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
 
@@ -23,6 +24,8 @@ Commands:
                              upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
                              [--port <n>] (default 4010) [--step-ms <n>]
+  listen --forward-to <url>  forward your live events, signed, to a local URL (like
+                             \`stripe listen\`); needs no public URL
 
 Options:
   -h, --help                 this help; \`pollhook <command> --help\` for a command
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   tenants: tenantsCommand,
   simulate: simulateCommand,
   demo: demoCommand,
+  listen: listenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
