@@ -26,11 +26,11 @@ export function presentFeedItems(db: Database, rows: readonly FeedRow[]): FeedIt
   }));
 }
 
-function parsePayload(body: string): Record<string, unknown> {
+function parsePayload(body: string): FeedItemView['payload'] {
   try {
-    return JSON.parse(body) as Record<string, unknown>;
+    return JSON.parse(body) as FeedItemView['payload'];
   } catch {
-    return {};
+    return {} as FeedItemView['payload'];
   }
 }
 

@@ -124,6 +124,7 @@ export function presentSubscription(row: SubscriptionRow): SubscriptionView {
     url: row.url,
     events: eventsOf(row.events),
     description: row.description,
+    filter: parseJson(row.filter ?? null),
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,
     disabledAt: iso(row.disabled_at),

@@ -95,4 +95,6 @@ export interface SubscriptionRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** JSON provider/metadata filter (migration 0006); null for none. */
+  filter?: string | null;
 }

@@ -2,8 +2,11 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { authErrors, bearerSecurity, errorResponses, json } from '../schemas/common.ts';
 import { FeedPageSchema } from '../schemas/events.ts';
+import { EVENT_CATALOG, EventTypeList } from '../schemas/eventTypes.ts';
 import { FeedListQuery, parseFeedQuery } from '../feedQuery.ts';
 import { readFeedPage } from '../feedPage.ts';
+
+const CATALOG_JSON = JSON.stringify({ data: EVENT_CATALOG });
 
 /** GET /v1/events: the tenant's event feed (Zapier's performList, and polling behind a firewall). */
 export function registerEventFeedRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
@@ -18,7 +21,6 @@ export function registerEventFeedRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps)
     request: { query: FeedListQuery },
     responses: {
       200: json(FeedPageSchema, 'A page of events.'),
-      304: { description: 'Nothing changed since the ETag in `If-None-Match`.' },
       422: errorResponses[422],
       ...authErrors,
     },
@@ -28,9 +30,20 @@ export function registerEventFeedRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps)
     const body = JSON.stringify(readFeedPage(deps.db, c.get('tenantId'), q));
     const etag = `W/"${await digest(body)}"`;
     const headers = { etag, 'cache-control': 'private, no-cache' };
-    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-    return c.body(body, 200, { ...headers, 'content-type': 'application/json' });
+    // 304 is not in the typed responses (it is no error and has no body); described above.
+    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers) as never;
+    return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as never;
   });
+
+  const catalog = createRoute({
+    method: 'get',
+    path: '/v1/event-types',
+    tags: ['events'],
+    summary: 'The event catalog: each type with its description, payload JSON Schema and an example',
+    security: bearerSecurity,
+    responses: { 200: json(EventTypeList, 'Every event type.'), ...authErrors },
+  });
+  app.openapi(catalog, (c) => c.body(CATALOG_JSON, 200, { 'content-type': 'application/json' }) as never);
 }
 
 async function digest(text: string): Promise<string> {

@@ -5,7 +5,8 @@ import { authenticateApiKey } from '../../store/queries/authenticate.ts';
 import { latestFeedSeq, listFeed } from '../../store/queries/eventFeed.ts';
 import { bearerToken } from '../auth.ts';
 import { ProblemError, invalid } from '../problem.ts';
-import { authErrors, bearerSecurity, errorResponses, json } from '../schemas/common.ts';
+import { ProblemSchema, authErrors, bearerSecurity, bodyErrors, errorResponses, json } from '../schemas/common.ts';
+import { PROBLEM_BASE } from '../problem.ts';
 import { FeedFilterQuery, parseFeedQuery } from '../feedQuery.ts';
 import { presentFeedItems } from '../feedPage.ts';
 import { eventStream, type StreamSource } from '../sse.ts';
@@ -35,6 +36,11 @@ const TokenCreated = z
   .object({ token: z.string(), expiresAt: z.string().openapi({ format: 'date-time' }) })
   .openapi('StreamToken', { example: { token: 'phst_djEuY2...', expiresAt: '2026-11-22T17:10:00.000Z' } });
 
+const problem = (status: number, kind: string, title: string, detail: string) => ({
+  description: detail,
+  content: { 'application/problem+json': { schema: ProblemSchema, example: { type: `${PROBLEM_BASE}${kind}`, title, status, detail } } },
+});
+
 const unauthorized = (detail: string) => new ProblemError('unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
 
 /** GET /v1/events/stream (Server-Sent Events) and POST /v1/stream-tokens. */
@@ -49,7 +55,7 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     description: 'For `EventSource`, which cannot send an Authorization header: `new EventSource("/v1/events/stream?token=...")`. It opens only the stream.',
     security: bearerSecurity,
     request: { body: { required: false, content: { 'application/json': { schema: TokenRequest } } } },
-    responses: { 201: json(TokenCreated, 'The token.'), 422: errorResponses[422], ...authErrors },
+    responses: { 201: json(TokenCreated, 'The token.'), ...bodyErrors, ...authErrors },
   });
   app.openapi(mint, (c) => {
     const body = (c.req.valid('json') ?? {}) as z.infer<typeof TokenRequest>;
@@ -70,8 +76,9 @@ export function registerStreamRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     responses: {
       200: { description: 'An endless event stream.', content: { 'text/event-stream': { schema: z.string() } } },
       422: errorResponses[422],
-      429: { description: 'The tenant already has its maximum of open streams.' },
-      501: { description: 'This runtime does not serve streams.' },
+      429: problem(429, 'too-many-requests', 'Too many requests', 'At most 5 event streams per tenant are open at once.'),
+      501: problem(501, 'not-implemented', 'Not implemented', 'This runtime does not serve the event stream; poll GET /v1/events?after=<cursor> instead.'),
+      503: problem(503, 'unavailable', 'Service unavailable', 'The server is shutting down.'),
       ...authErrors,
     },
   });

@@ -13,6 +13,7 @@ import { presentSubscription } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
 import { checkTargetUrl } from '../targets.ts';
 import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { filterJson } from '../schemas/subscriptionFilter.ts';
 import { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../schemas/subscriptions.ts';
 
 const SubIdParam = IdParam('sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
@@ -42,6 +43,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
         events: body.events ? eventsJson(body.events) : null,
         description: body.description ?? null,
         enabled: body.enabled ?? true,
+        filter: filterJson(body.filter) ?? null,
       },
       clock.now(),
     );
@@ -107,6 +109,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
         events: body.events === undefined ? undefined : body.events === null ? null : eventsJson(body.events),
         description: body.description,
         enabled: body.enabled,
+        filter: filterJson(body.filter),
       },
       clock.now(),
     );

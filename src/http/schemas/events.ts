@@ -3,33 +3,11 @@ import { EVENT_TYPES } from '../../core/types.ts';
 import { Timestamp } from './common.ts';
 import { DELIVERY_STATUSES } from './deliveries.ts';
 import { eventPayloadExample } from './examples.ts';
+import { EventPayloadSchema } from './eventTypes.ts';
 
 const FEED_EXAMPLE_ID = 'evt_01JD4ZC1M2N3P4Q5R6S7T8V9W0';
 
-export const FeedItemSchema = z
-  .object({
-    id: z.string().openapi({ description: "The event's id: unique and stable (deduplicate by it).", example: FEED_EXAMPLE_ID }),
-    cursor: z.string().openapi({ description: "The event's place in the tenant's feed: pass it as `after` (or `Last-Event-ID`) to read what came after it.", example: '1042' }),
-    jobId: z.string(),
-    sequence: z.number().int().openapi({ description: "The event's number within its job." }),
-    type: z.enum(EVENT_TYPES),
-    createdAt: Timestamp,
-    payload: z.record(z.string(), z.unknown()).openapi({ description: 'Exactly the Standard Webhooks body that is signed and delivered.' }),
-    deliveries: z.array(
-      z.object({
-        id: z.string().openapi({ description: 'The delivery id, also its `webhook-id`.' }),
-        target: z.string().openapi({ description: '`callback` or the subscription id.' }),
-        url: z.string(),
-        status: z.enum(DELIVERY_STATUSES),
-        attemptCount: z.number().int(),
-        lastStatusCode: z.number().int().nullable(),
-      }),
-    ),
-  })
-  .openapi('FeedEvent');
-export type FeedItemView = z.infer<typeof FeedItemSchema>;
-
-export const feedItemExample: FeedItemView = {
+export const feedItemExample = {
   id: FEED_EXAMPLE_ID,
   cursor: '1042',
   jobId: 'job_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A',
@@ -41,6 +19,29 @@ export const feedItemExample: FeedItemView = {
     { id: 'msg_01JD4ZC1M9K8J7H6G5F4E3D2C1', target: 'callback', url: 'https://example.com/hooks/pollhook', status: 'delivered', attemptCount: 1, lastStatusCode: 200 },
   ],
 };
+
+export const FeedItemSchema = z
+  .object({
+    id: z.string().openapi({ description: "The event's id: unique and stable (deduplicate by it).", example: FEED_EXAMPLE_ID }),
+    cursor: z.string().openapi({ description: "The event's place in the tenant's feed: pass it as `after` (or `Last-Event-ID`) to read what came after it.", example: '1042' }),
+    jobId: z.string(),
+    sequence: z.number().int().openapi({ description: "The event's number within its job." }),
+    type: z.enum(EVENT_TYPES),
+    createdAt: Timestamp,
+    payload: EventPayloadSchema,
+    deliveries: z.array(
+      z.object({
+        id: z.string().openapi({ description: 'The delivery id, also its `webhook-id`.' }),
+        target: z.string().openapi({ description: '`callback` or the subscription id.' }),
+        url: z.string(),
+        status: z.enum(DELIVERY_STATUSES),
+        attemptCount: z.number().int(),
+        lastStatusCode: z.number().int().nullable(),
+      }),
+    ),
+  })
+  .openapi('FeedEvent', { example: feedItemExample });
+export type FeedItemView = z.infer<typeof FeedItemSchema>;
 
 export const FeedPageSchema = z
   .object({

@@ -10,6 +10,8 @@ export interface NewSubscription {
   events: string | null;
   description: string | null;
   enabled: boolean;
+  /** JSON provider/metadata filter, or null. */
+  filter?: string | null;
 }
 
 /** Why a subscription was switched off by its owner (the delivery engine sets its own reasons). */
@@ -19,7 +21,7 @@ export function insertSubscription(db: Database, s: NewSubscription, now: number
   const id = newId('sub', now);
   db.prepare(
     `INSERT INTO subscriptions (id, tenant_id, url, events, description, enabled, disabled_reason, disabled_at,
-       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       created_at, updated_at, filter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     id,
     s.tenantId,
@@ -31,6 +33,7 @@ export function insertSubscription(db: Database, s: NewSubscription, now: number
     s.enabled ? null : now,
     now,
     now,
+    s.filter ?? null,
   );
   return getSubscription(db, s.tenantId, id)!;
 }
@@ -55,6 +58,8 @@ export interface SubscriptionPatch {
   events?: string | null;
   description?: string | null;
   enabled?: boolean;
+  /** JSON text; null removes the filter. */
+  filter?: string | null;
 }
 
 /**
@@ -80,6 +85,10 @@ export function updateSubscription(
     if (patch.events !== undefined) {
       sets.push('events = ?');
       params.push(patch.events);
+    }
+    if (patch.filter !== undefined) {
+      sets.push('filter = ?');
+      params.push(patch.filter);
     }
     if (patch.description !== undefined) {
       sets.push('description = ?');
