@@ -18,6 +18,7 @@ import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerEventFeedRoutes } from './routes/events.ts';
 import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
+import { registerRestHookRoutes } from './routes/restHooks.ts';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerSystemRoutes(app, deps);
   registerEventFeedRoutes(app, deps);
   registerStreamRoutes(app, deps);
+  registerRestHookRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -168,6 +168,7 @@ describe('examples', () => {
     EventType: EventTypeSchema,
     EventTypeList,
     SubscriptionFilter: SubscriptionFilterSchema,
+    RestHookSubscribe: null,
     // Declared inside src/http/routes/stream.ts; checked by shape.
     StreamTokenRequest: null,
     StreamToken: null,

@@ -254,6 +254,8 @@ describe('OpenAPI document', () => {
         'GET /v1/events/stream',
         'GET /v1/event-types',
         'POST /v1/stream-tokens',
+        'POST /v1/rest-hooks',
+        'DELETE /v1/rest-hooks/{id}',
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
