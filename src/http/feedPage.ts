@@ -2,7 +2,7 @@ import type { Database } from '../store/port.ts';
 import { feedDeliveries, latestFeedSeq, listFeed, type FeedRow } from '../store/queries/eventFeed.ts';
 import type { ParsedFeedQuery } from './feedQuery.ts';
 import type { FeedItemView, FeedPageView } from './schemas/events.ts';
-import type { EventType } from '../core/types.ts';
+import { isOperationalType, type AnyEventType } from '../core/types.ts';
 
 /** Rows -> feed items, each with its deliveries. */
 export function presentFeedItems(db: Database, rows: readonly FeedRow[]): FeedItemView[] {
@@ -10,9 +10,9 @@ export function presentFeedItems(db: Database, rows: readonly FeedRow[]): FeedIt
   return rows.map((r) => ({
     id: r.id,
     cursor: String(r.seq),
-    jobId: r.job_id,
+    jobId: isOperationalType(r.type) ? null : r.job_id,
     sequence: r.sequence,
-    type: r.type as EventType,
+    type: r.type as AnyEventType,
     createdAt: new Date(r.created_at).toISOString(),
     payload: parsePayload(r.body),
     deliveries: (deliveries.get(r.id) ?? []).map((d) => ({

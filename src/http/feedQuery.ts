@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_TYPES } from '../core/types.ts';
+import { ALL_EVENT_TYPES } from '../core/types.ts';
 import { MAX_FILTER_PAIRS } from '../core/eventFilter.ts';
 import { isWellFormedId } from '../core/ids.ts';
 import type { FeedFilter } from '../store/queries/eventFeed.ts';
@@ -47,7 +47,7 @@ export function parseFeedQuery(url: string, resumeAfter?: string | null): Parsed
   const filter: FeedFilter = {};
 
   const types = list('type');
-  for (const t of types) if (!(EVENT_TYPES as readonly string[]).includes(t)) errors.push({ path: 'type', message: `unknown event type "${t}"; see GET /v1/event-types` });
+  for (const t of types) if (!(ALL_EVENT_TYPES as readonly string[]).includes(t)) errors.push({ path: 'type', message: `unknown event type "${t}"; see GET /v1/event-types` });
   if (types.length) filter.types = [...new Set(types)];
   const providers = list('provider');
   if (providers.length) filter.providers = [...new Set(providers)].slice(0, 20);

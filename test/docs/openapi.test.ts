@@ -29,7 +29,7 @@ import {
 } from '../../src/http/schemas/tenants.ts';
 
 import { FeedItemSchema, FeedPageSchema } from '../../src/http/schemas/events.ts';
-import { EventPayloadSchema, EventTypeList, EventTypeSchema } from '../../src/http/schemas/eventTypes.ts';
+import { EventPayloadSchema, EventTypeList, EventTypeSchema, OperationalPayloadSchema } from '../../src/http/schemas/eventTypes.ts';
 import { SubscriptionFilterSchema } from '../../src/http/schemas/subscriptionFilter.ts';
 
 type Doc = {
@@ -165,6 +165,7 @@ describe('examples', () => {
     FeedEvent: FeedItemSchema,
     FeedPage: FeedPageSchema,
     EventPayload: EventPayloadSchema,
+    OperationalEventPayload: OperationalPayloadSchema,
     EventType: EventTypeSchema,
     EventTypeList,
     SubscriptionFilter: SubscriptionFilterSchema,

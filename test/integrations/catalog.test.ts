@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, seedTenant, type Api } from '../http/harness.ts';
 import type { TempDb } from '../helpers/db.ts';
-import { EVENT_TYPES } from '../../src/core/types.ts';
-import { EventPayloadSchema } from '../../src/http/schemas/eventTypes.ts';
+import { ALL_EVENT_TYPES, isOperationalType } from '../../src/core/types.ts';
+import { EventPayloadSchema, OperationalPayloadSchema } from '../../src/http/schemas/eventTypes.ts';
 import { enqueueDeliveries } from '../../src/store/queries/enqueueDeliveries.ts';
 import { buildEventBody } from '../../src/core/eventPayload.ts';
 import { newId } from '../../src/core/ids.ts';
@@ -25,17 +25,20 @@ describe('GET /v1/event-types', () => {
     const res = await api.fetch('/v1/event-types', { key: t.apiKey });
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as any;
-    expect(data.map((e: any) => e.type)).toEqual([...EVENT_TYPES]);
+    expect(data.map((e: any) => e.type)).toEqual([...ALL_EVENT_TYPES]);
     const doc = (await (await api.fetch('/openapi.json')).json()) as any;
     for (const entry of data) {
       expect(entry.description.length).toBeGreaterThan(10);
-      expect(entry.schema).toEqual(doc.components.schemas.EventPayload);
+      const operational = isOperationalType(entry.type);
+      expect(entry.schema).toEqual(doc.components.schemas[operational ? 'OperationalEventPayload' : 'EventPayload']);
       expect(entry.example.type).toBe(entry.type);
-      expect(EventPayloadSchema.safeParse(entry.example).success).toBe(true);
+      expect((operational ? OperationalPayloadSchema : EventPayloadSchema).safeParse(entry.example).success).toBe(true);
     }
     expect(data.find((e: any) => e.type === 'job.progress').default).toBe(false);
     // The feed's payload is that component.
-    expect(doc.components.schemas.FeedEvent.properties.payload).toEqual({ $ref: '#/components/schemas/EventPayload' });
+    expect(doc.components.schemas.FeedEvent.properties.payload).toEqual({
+      anyOf: [{ $ref: '#/components/schemas/EventPayload' }, { $ref: '#/components/schemas/OperationalEventPayload' }],
+    });
   });
 
   it('describes what the service really sends', () => {

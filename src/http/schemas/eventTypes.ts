@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { EVENT_TYPES, JOB_STATES, type EventType } from '../../core/types.ts';
+import { EVENT_TYPES, JOB_STATES, OPERATIONAL_EVENT_TYPES, type AnyEventType, type EventType, type OperationalEventType } from '../../core/types.ts';
 import { eventPayloadExample } from './examples.ts';
 
 /**
@@ -37,18 +37,63 @@ export const EventPayloadSchema = z
     example: eventPayloadExample,
   });
 
+const SUBSCRIPTION_ID = 'sub_01JD4Y0A1B2C3D4E5F6G7H8J9K';
+const operationalExample = {
+  type: 'endpoint.disabled',
+  timestamp: '2026-11-27T17:00:00.000Z',
+  data: {
+    subscriptionId: SUBSCRIPTION_ID,
+    url: 'https://example.com/hooks/all-jobs',
+    description: 'Order pipeline',
+    failingSince: '2026-11-22T17:00:00.000Z',
+    disabledReason: 'disabled after 5 days of failing deliveries: every delivery since 2026-11-22T17:00:00.000Z died',
+    disabledAt: '2026-11-27T17:00:00.000Z',
+  },
+};
+
+/** The body of operational events: about one subscription (endpoint.*) or the tenant's secret. */
+export const OperationalPayloadSchema = z
+  .object({
+    type: z.enum(OPERATIONAL_EVENT_TYPES),
+    timestamp: Iso,
+    data: z
+      .object({
+        subscriptionId: z.string().optional().meta({ description: 'endpoint.*: the subscription concerned.' }),
+        url: z.string().optional(),
+        description: z.string().nullable().optional(),
+        failingSince: Iso.nullable().optional().meta({ description: 'When its deliveries started dying.' }),
+        disabledReason: z.string().nullable().optional(),
+        disablesAt: Iso.optional().meta({ description: 'endpoint.failing: when it will be disabled if nothing gets through.' }),
+        disabledAt: Iso.optional(),
+        recoveredAt: Iso.optional(),
+        signingSecretId: z.string().optional().meta({ description: 'signing_secret.rotated: the new secret.' }),
+        previousExpiresAt: Iso.optional().meta({ description: 'signing_secret.rotated: the previous secret signs until then.' }),
+      }),
+  })
+  .openapi('OperationalEventPayload', {
+    description: 'The body of an operational event (a subscription failing, disabled or recovered; the signing secret rotated).',
+    example: operationalExample,
+  });
+
 /**
- * The `EventPayload` component exactly as the OpenAPI document generates it (JSON Schema
- * 2020-12, as OpenAPI 3.1 uses): the catalog serves this object, so the two cannot differ.
+ * The payload components exactly as the OpenAPI document generates them (JSON Schema 2020-12,
+ * as OpenAPI 3.1 uses): the catalog serves these objects, so the two cannot differ.
  */
-export const EVENT_PAYLOAD_JSON_SCHEMA: Record<string, unknown> = (() => {
+const PAYLOAD_COMPONENTS = (() => {
   const generator = new OpenAPIHono();
   generator.openAPIRegistry.register('EventPayload', EventPayloadSchema);
+  generator.openAPIRegistry.register('OperationalEventPayload', OperationalPayloadSchema);
   const doc = generator.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'payload', version: '1' } });
-  return doc.components!.schemas!.EventPayload as Record<string, unknown>;
+  return doc.components!.schemas! as Record<string, Record<string, unknown>>;
 })();
+export const EVENT_PAYLOAD_JSON_SCHEMA = PAYLOAD_COMPONENTS.EventPayload!;
+export const OPERATIONAL_PAYLOAD_JSON_SCHEMA = PAYLOAD_COMPONENTS.OperationalEventPayload!;
 
-const DESCRIPTIONS: Record<EventType, string> = {
+const DESCRIPTIONS: Record<AnyEventType, string> = {
+  'endpoint.failing': 'A subscription\'s deliveries started dying (the first dead delivery since its last success). It is disabled if nothing gets through for 5 days (`disablesAt`).',
+  'endpoint.disabled': 'A subscription was disabled: its URL answered 410, or its deliveries failed for 5 days. Its events are kept: re-enable it and replay them (POST /v1/subscriptions/{id}/replay).',
+  'endpoint.recovered': 'A failing subscription got a delivery through again.',
+  'signing_secret.rotated': 'The signing secret was rotated; the previous one keeps signing until `previousExpiresAt`.',
   'job.pending': 'The upstream accepted the job but has not started it (queued).',
   'job.running': 'The upstream is working on the job.',
   'job.succeeded': 'The job finished and `data.result.urls` holds its outputs.',
@@ -86,21 +131,40 @@ function exampleOf(type: EventType) {
 }
 
 export interface EventTypeEntry {
-  type: EventType;
+  type: AnyEventType;
   description: string;
   /** Whether targets receive it without listing it in `events`. */
   default: boolean;
   schema: Record<string, unknown>;
-  example: ReturnType<typeof exampleOf>;
+  example: Record<string, unknown>;
 }
 
-export const EVENT_CATALOG: readonly EventTypeEntry[] = EVENT_TYPES.map((type) => ({
-  type,
-  description: DESCRIPTIONS[type],
-  default: type !== 'job.progress',
-  schema: EVENT_PAYLOAD_JSON_SCHEMA,
-  example: exampleOf(type),
-}));
+function operationalExampleOf(type: OperationalEventType): Record<string, unknown> {
+  if (type === 'signing_secret.rotated') {
+    return { type, timestamp: operationalExample.timestamp, data: { signingSecretId: 'sec_01JD4W2M3N4P5Q6R7S8T9V0W1X', previousExpiresAt: '2026-11-28T17:00:00.000Z' } };
+  }
+  const { disabledAt: _d, ...base } = operationalExample.data;
+  if (type === 'endpoint.failing') return { type, timestamp: base.failingSince, data: { ...base, disabledReason: null, disablesAt: '2026-11-27T17:00:00.000Z' } };
+  if (type === 'endpoint.recovered') return { type, timestamp: '2026-11-23T09:00:00.000Z', data: { ...base, disabledReason: null, recoveredAt: '2026-11-23T09:00:00.000Z' } };
+  return operationalExample;
+}
+
+export const EVENT_CATALOG: readonly EventTypeEntry[] = [
+  ...EVENT_TYPES.map((type) => ({
+    type,
+    description: DESCRIPTIONS[type],
+    default: type !== 'job.progress',
+    schema: EVENT_PAYLOAD_JSON_SCHEMA,
+    example: exampleOf(type),
+  })),
+  ...OPERATIONAL_EVENT_TYPES.map((type) => ({
+    type,
+    description: DESCRIPTIONS[type],
+    default: false,
+    schema: OPERATIONAL_PAYLOAD_JSON_SCHEMA,
+    example: operationalExampleOf(type),
+  })),
+];
 
 export const EventTypeSchema = z
   .object({

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_TYPES } from '../../core/types.ts';
+import { ALL_EVENT_TYPES } from '../../core/types.ts';
 import { Timestamp } from './common.ts';
 import { DELIVERY_STATUSES } from './deliveries.ts';
 import { eventPayloadExample } from './examples.ts';
-import { EventPayloadSchema } from './eventTypes.ts';
+import { EventPayloadSchema, OperationalPayloadSchema } from './eventTypes.ts';
 
 const FEED_EXAMPLE_ID = 'evt_01JD4ZC1M2N3P4Q5R6S7T8V9W0';
 
@@ -24,11 +24,11 @@ export const FeedItemSchema = z
   .object({
     id: z.string().openapi({ description: "The event's id: unique and stable (deduplicate by it).", example: FEED_EXAMPLE_ID }),
     cursor: z.string().openapi({ description: "The event's place in the tenant's feed: pass it as `after` (or `Last-Event-ID`) to read what came after it.", example: '1042' }),
-    jobId: z.string(),
+    jobId: z.string().nullable().openapi({ description: 'null for operational events.' }),
     sequence: z.number().int().openapi({ description: "The event's number within its job." }),
-    type: z.enum(EVENT_TYPES),
+    type: z.enum(ALL_EVENT_TYPES),
     createdAt: Timestamp,
-    payload: EventPayloadSchema,
+    payload: z.union([EventPayloadSchema, OperationalPayloadSchema]),
     deliveries: z.array(
       z.object({
         id: z.string().openapi({ description: 'The delivery id, also its `webhook-id`.' }),
