@@ -19,6 +19,7 @@ import { registerSystemRoutes } from './routes/system.ts';
 import { registerEventFeedRoutes } from './routes/events.ts';
 import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
 import { registerRestHookRoutes } from './routes/restHooks.ts';
+import { registerReplayRoutes } from './routes/replay.ts';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerEventFeedRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerRestHookRoutes(app, deps);
+  registerReplayRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -170,6 +170,8 @@ describe('examples', () => {
     EventTypeList,
     SubscriptionFilter: SubscriptionFilterSchema,
     RestHookSubscribe: null,
+    SubscriptionReplay: null,
+    SubscriptionReplayQueued: null,
     // Declared inside src/http/routes/stream.ts; checked by shape.
     StreamTokenRequest: null,
     StreamToken: null,

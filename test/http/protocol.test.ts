@@ -256,6 +256,7 @@ describe('OpenAPI document', () => {
         'POST /v1/stream-tokens',
         'POST /v1/rest-hooks',
         'DELETE /v1/rest-hooks/{id}',
+        'POST /v1/subscriptions/{id}/replay',
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
