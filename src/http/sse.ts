@@ -32,7 +32,7 @@ const encoder = new TextEncoder();
  * whatever is committed, each event once, in feed order. It reads the database only while the
  * client takes what it was sent, so memory per stream is bounded by the hub's `bufferBytes`
  * plus one page; a client that leaves the buffer full for `stallMs` is disconnected.
- * Returns null when the tenant already has its maximum of streams.
+ * Returns 'full' when the tenant already has its maximum of streams, 'closed' during shutdown.
  */
 export function eventStream(options: EventStreamOptions): ReadableStream<Uint8Array> | 'full' | 'closed' {
   const { hub, source } = options;

@@ -112,9 +112,10 @@ it('pollhook listen forwards every event signed, prints a line each, exits 0 on 
   // Each job's callback also receives its deliveries (webhook-id msg_...); listen forwards with the event id.
   const forwarded = () => verified.filter((id) => id.startsWith('evt_'));
   await waitFor(async () => forwarded().length === (await feedIds()).length, { message: 'every event forwarded' });
-  const lines = first.output().split('\n').filter((l) => l.includes(' -> '));
-  expect(lines.length).toBe(forwarded().length);
-  expect(lines.some((l) => /job\.succeeded\s+job_\S+\s+-> 200 \(\d+ ms\)/.test(l))).toBe(true);
+  // The line is printed once the receiver has answered.
+  const lines = () => first.output().split('\n').filter((l) => l.includes(' -> '));
+  await waitFor(() => lines().length === forwarded().length, { message: 'one line per forwarded event' });
+  expect(lines().some((l) => /job\.succeeded\s+job_\S+\s+-> 200 \(\d+ ms\)/.test(l))).toBe(true);
 
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
