@@ -52,9 +52,9 @@ interface Listener {
   exited: Promise<number | null>;
 }
 
-function startListen(): Promise<Listener> {
+function startListen(extra: string[] = []): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'listen', '--forward-to', receiverUrl, '--cursor-file', join(dir, 'cursor')], {
+    const child = spawn(process.execPath, [BIN, 'listen', '--forward-to', receiverUrl, '--cursor-file', join(dir, 'cursor'), ...extra], {
       cwd: ROOT,
       env: { ...process.env, POLLHOOK_URL: stack.service.url, POLLHOOK_API_KEY: stack.apiKey },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,9 +125,14 @@ it('pollhook listen forwards every event signed, prints a line each, exits 0 on 
   const before = forwarded().length;
   await createFinishedJobs('sim-success-l3');
   expect(forwarded()).toHaveLength(before);
-  const second = await startListen();
+  const second = await startListen(['--print-json']);
   await waitFor(async () => forwarded().length === (await feedIds()).length, { message: 'the events committed meanwhile forwarded' });
   expect(forwarded().length).toBeGreaterThan(before);
+  await waitFor(() => second.output().split('\n').filter((l) => l.startsWith('{')).length === forwarded().length - before, {
+    message: 'one JSON line per event',
+  });
+  const printed = second.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  expect(printed.every((p) => p.forwarded.status === '200' && p.payload.data.id && p.webhook === undefined)).toBe(true);
   second.child.kill('SIGINT');
   expect(await second.exited).toBe(0);
 
