@@ -75,9 +75,9 @@ const performUnsubscribe = async (z, bundle) => {
 const perform = async (z, bundle) => [toItem(bundle.cleanedRequest)];
 
 const performList = async (z, bundle) => {
-  const params = { limit: '25' };
   const event = bundle.inputData.event;
-  if (event && event !== 'job.*') params.type = event;
+  // job.* is every job status type (the feed also holds operational events, which are not jobs).
+  const params = { limit: '25', type: event && event !== 'job.*' ? event : Object.keys(EVENT_CHOICES).filter((t) => t !== 'job.*').join(',') };
   if (bundle.inputData.provider) params.provider = bundle.inputData.provider;
   if (bundle.inputData.metadataKey && bundle.inputData.metadataValue) params[`metadata[${bundle.inputData.metadataKey}]`] = String(bundle.inputData.metadataValue);
   const response = await z.request({ url: `${baseUrl(bundle)}/v1/events`, params });
