@@ -122,6 +122,15 @@ describe('GET /v1/events/stream', () => {
     const verified = new Webhook(t.signingSecret).verify(item!.data.webhook.body, item!.data.webhook.headers) as any;
     expect(verified.data.id).toBe(job.id);
     expect(item!.data.webhook.headers['webhook-id']).toBe(ids[0]);
+
+    // Short-lived: past its expiry the token opens nothing.
+    const short = (await (await api.fetch('/v1/stream-tokens', { method: 'POST', key: t.apiKey, json: { ttlSeconds: 10 } })).json()) as any;
+    const open = await fetch(streamUrl(`?token=${short.token}`));
+    expect(open.status).toBe(200);
+    await open.body?.cancel();
+    api.clock.advance(10_001);
+    expect((await fetch(streamUrl(`?token=${short.token}`))).status).toBe(401);
+    expect((await api.fetch('/v1/stream-tokens', { method: 'POST', key: t.apiKey, json: { ttlSeconds: 5 } })).status).toBe(422);
   });
 
   it('bounds open streams per tenant', async () => {
