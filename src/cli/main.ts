@@ -4,6 +4,7 @@ import { tenantsCommand } from './tenants.ts';
 import { keysCommand } from './keys.ts';
 import { simulateCommand } from './simulate.ts';
 import { demoCommand } from './demo.ts';
+import { listenCommand } from './listen.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
 import { ConfigError } from '../config.ts';
@@ -30,6 +31,8 @@ Commands:
                              upstreams, a job per provider, a verifying receiver
   simulate                   serve simulated upstreams for all five providers on loopback
                              [--port <n>] (default 4010) [--step-ms <n>]
+  listen --forward-to <url>  forward your live events, signed, to a local URL (like
+                             \`stripe listen\`); needs no public URL
 
 Options:
   -h, --help                 this help; \`pollhook <command> --help\` for a command
@@ -47,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   demo: demoCommand,
   'rotate-master-key': rotateMasterKeyCommand,
+  listen: listenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,6 +17,17 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * Events about the tenant's own endpoints and secrets. Never in the default set: a subscription
+ * receives them only when it lists them (typically one subscription on an operations URL).
+ */
+export const OPERATIONAL_EVENT_TYPES = ['endpoint.failing', 'endpoint.disabled', 'endpoint.recovered', 'signing_secret.rotated'] as const;
+export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
+export const ALL_EVENT_TYPES = [...EVENT_TYPES, ...OPERATIONAL_EVENT_TYPES] as const;
+export type AnyEventType = (typeof ALL_EVENT_TYPES)[number];
+export const isOperationalType = (type: string): type is OperationalEventType =>
+  (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
+
 /** Every type but `job.progress`, which is opt-in. */
 export const DEFAULT_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => t !== 'job.progress');
 

@@ -60,7 +60,7 @@ export function commitOutcomes(db: Database, outcomes: readonly SendOutcome[], n
       let disableReason: string | null = null;
       if (o.verdict.kind === 'gone') disableReason = `${d.url} answered 410 Gone`;
       else if (d.subscriptionId && next.status === 'delivered' && !healthySubs.has(d.subscriptionId)) {
-        markSubscriptionHealthy(db, d.subscriptionId);
+        markSubscriptionHealthy(db, d.subscriptionId, now);
         healthySubs.add(d.subscriptionId);
       } else if (d.subscriptionId && next.status === 'dead') {
         healthySubs.delete(d.subscriptionId);

@@ -17,6 +17,10 @@ import { registerSigningSecretRoutes } from './routes/signingSecrets.ts';
 import { registerApiKeyRoutes } from './routes/apiKeys.ts';
 import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerEventFeedRoutes } from './routes/events.ts';
+import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
+import { registerRestHookRoutes } from './routes/restHooks.ts';
+import { registerReplayRoutes } from './routes/replay.ts';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -45,8 +49,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const requireTenant = tenantAuth(deps);
   const requireAdmin = adminAuth(deps);
   const isAdminPath = (path: string) => path === '/v1/tenants' || path.startsWith('/v1/tenants/');
-  app.use('/v1/*', (c, next) => (isAdminPath(c.req.path) ? requireAdmin(c, next) : requireTenant(c, next)));
+  // The event stream authenticates itself: it also takes a stream token (EventSource sends no headers).
+  app.use('/v1/*', (c, next) =>
+    isAdminPath(c.req.path) ? requireAdmin(c, next) : c.req.path === STREAM_PATH ? next() : requireTenant(c, next),
+  );
   app.use('*', rejectRepeatedQueryParameters);
+  app.use('*', emptyJsonBodyIsNoBody);
 
   registerTenantRoutes(app, deps);
   registerJobRoutes(app, deps);
@@ -57,6 +65,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerApiKeyRoutes(app, deps);
   registerProviderRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerEventFeedRoutes(app, deps);
+  registerStreamRoutes(app, deps);
+  registerRestHookRoutes(app, deps);
+  registerReplayRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -126,6 +138,23 @@ const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next)
     if (repeated.size > 0) {
       throw invalid([...repeated].slice(0, 20).map((name) => ({ path: name, message: 'is given more than once; give it once' })));
     }
+  }
+  await next();
+};
+
+/**
+ * `curl -X POST -H 'content-type: application/json'` with no data, or fetch with a JSON header
+ * and no body, sends an empty body labelled JSON. For routes whose body is optional (rotate)
+ * that is no body, not malformed JSON; routes that need one still say so.
+ */
+const emptyJsonBodyIsNoBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const headers = c.req.raw.headers;
+  const length = headers.get('content-length');
+  const empty = length === '0' || (length === null && !headers.has('transfer-encoding'));
+  if (empty && headers.has('content-type') && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    const stripped = new Headers(headers);
+    stripped.delete('content-type');
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: stripped, signal: c.req.raw.signal });
   }
   await next();
 };

@@ -1,4 +1,4 @@
-import { DEFAULT_EVENT_TYPES, type EventType, type JobState } from '../core/types.ts';
+import { DEFAULT_EVENT_TYPES, type AnyEventType, type EventType, type JobState } from '../core/types.ts';
 import type { SecretBox } from '../security/secretBox.ts';
 import type { DeliveryRow, EventRow, JobRow, SubscriptionRow } from '../store/rows.ts';
 import type { ConnectionRow } from '../store/queries/connections.ts';
@@ -23,6 +23,7 @@ function parseJson<T>(text: string | null): T | null {
 }
 
 const eventsOf = (filter: string | null): EventType[] => parseJson<EventType[]>(filter) ?? [...DEFAULT_EVENT_TYPES];
+const subscriptionEventsOf = (filter: string | null): AnyEventType[] => parseJson<AnyEventType[]>(filter) ?? [...DEFAULT_EVENT_TYPES];
 const seconds = (ms: number | null): number | null => (ms == null ? null : ms / 1000);
 
 export function presentJob(row: JobRow, box: SecretBox): JobView {
@@ -122,8 +123,9 @@ export function presentSubscription(row: SubscriptionRow): SubscriptionView {
   return {
     id: row.id,
     url: row.url,
-    events: eventsOf(row.events),
+    events: subscriptionEventsOf(row.events),
     description: row.description,
+    filter: parseJson(row.filter ?? null),
     enabled: row.enabled === 1,
     disabledReason: row.disabled_reason,
     disabledAt: iso(row.disabled_at),

@@ -78,6 +78,8 @@ export interface EventRow {
   type: string;
   body: string;
   created_at: number;
+  /** The tenant feed's cursor (migration 0006). */
+  seq?: number | null;
 }
 
 export interface SubscriptionRow {
@@ -93,4 +95,6 @@ export interface SubscriptionRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  /** JSON provider/metadata filter (migration 0006); null for none. */
+  filter?: string | null;
 }

@@ -40,6 +40,10 @@ import {
   TenantCreated,
 } from '../../src/http/schemas/tenants.ts';
 
+import { FeedItemSchema, FeedPageSchema } from '../../src/http/schemas/events.ts';
+import { EventPayloadSchema, EventTypeList, EventTypeSchema, OperationalPayloadSchema } from '../../src/http/schemas/eventTypes.ts';
+import { SubscriptionFilterSchema } from '../../src/http/schemas/subscriptionFilter.ts';
+
 type Doc = {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
@@ -180,6 +184,19 @@ describe('examples', () => {
     TenantList,
     Provider: ProviderSchema,
     ProviderList,
+    FeedEvent: FeedItemSchema,
+    FeedPage: FeedPageSchema,
+    EventPayload: EventPayloadSchema,
+    OperationalEventPayload: OperationalPayloadSchema,
+    EventType: EventTypeSchema,
+    EventTypeList,
+    SubscriptionFilter: SubscriptionFilterSchema,
+    RestHookSubscribe: null,
+    SubscriptionReplay: null,
+    SubscriptionReplayQueued: null,
+    // Declared inside src/http/routes/stream.ts; checked by shape.
+    StreamTokenRequest: null,
+    StreamToken: null,
     // Declared inside src/http/routes/system.ts; their examples are checked by shape below.
     Health: null,
     Readiness: null,

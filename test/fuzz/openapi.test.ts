@@ -5,6 +5,8 @@ import { ADMIN_TOKEN, body, fotolabsJob, httpJob, seedEvent, seedTenant, startAp
 import type { TempDb } from '../helpers/db.ts';
 import type { CreatedTenant } from '../../src/store/queries/tenants.ts';
 import { newId } from '../../src/core/ids.ts';
+import { StreamHub } from '../../src/http/streamHub.ts';
+import { feedCounter } from '../../src/store/queries/eventFeed.ts';
 import { PROBLEM_BASE } from '../../src/http/problem.ts';
 import {
   SECRET_MARK,
@@ -37,7 +39,8 @@ const ids: Record<'a' | 'b', Record<string, string[]>> = { a: {}, b: {} };
 const secrets = new Set<string>([ADMIN_TOKEN, 'upstream-header-secret', 'fl_live_secret_key_123']);
 
 beforeAll(async () => {
-  api = await startApi();
+  // With a stream hub, as the Node runtime serves it: a stream that opens is closed at once below.
+  api = await startApi({ deps: (db) => ({ streams: new StreamHub({ latestSeq: () => feedCounter(db) }) }) });
   tenants.a = seedTenant(api, 'alpha');
   tenants.b = seedTenant(api, 'beta');
   for (const side of ['a', 'b'] as const) {
@@ -285,7 +288,12 @@ async function send(r: FuzzRequest): Promise<{ status: number; contentType: stri
     headers,
     body: r.method === 'GET' || r.method === 'HEAD' ? undefined : (r.body as BodyInit | undefined),
   });
-  return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() };
+  const contentType = res.headers.get('content-type');
+  if (res.ok && contentType?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, contentType, text: '' };
+  }
+  return { status: res.status, contentType, text: await res.text() };
 }
 
 function collectSecrets(value: unknown, depth = 0): void {

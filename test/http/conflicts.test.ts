@@ -176,6 +176,21 @@ describe('subscriptions to one URL', () => {
     expect(widened.status).toBe(200);
   });
 
+  test('filters no event can pass together do not overlap; filters that can, do', async () => {
+    const url = 'https://example.com/zaps';
+    const c1 = await create({ url, filter: { metadata: { customer: 'c-1' } } });
+    expect(c1.status).toBe(201);
+    expect((await create({ url, filter: { metadata: { customer: 'c-2' } } })).status).toBe(201);
+    expect((await create({ url, filter: { providers: ['topaz'], metadata: { customer: 'c-3' } } })).status).toBe(201);
+    expect((await create({ url, filter: { providers: ['pictory'], metadata: { customer: 'c-3' } } })).status).toBe(201);
+    // Both can match a c-1 job: one more key does not make them disjoint.
+    const dup = await create({ url, filter: { metadata: { customer: 'c-1', tier: 2 } } });
+    expect(dup.status).toBe(409);
+    expect((await body(dup)).detail).toContain((await body(c1)).id);
+    // No filter overlaps every filter.
+    expect((await create({ url })).status).toBe(409);
+  });
+
   test('another tenant may subscribe the same URL', async () => {
     await create({ url: 'https://example.com/hooks' });
     const other = seedTenant(api, 'globex').apiKey;

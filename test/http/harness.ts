@@ -64,7 +64,8 @@ export interface ApiOptions {
   box?: SecretBox;
   clock?: ManualClock;
   config?: Partial<Config>;
-  deps?: Partial<AppDeps>;
+  /** Extra deps, or a function of the database that makes them (a stream hub reads it). */
+  deps?: Partial<AppDeps> | ((db: Database) => Partial<AppDeps>);
   /** Default Authorization for fetch(). */
   key?: string;
 }
@@ -93,7 +94,7 @@ export async function startApi(options: ApiOptions = {}): Promise<Api & { temp: 
     logger: capturingLogger(logs),
     version: '0.0.0-test',
     hooks: { jobsChanged: () => void hooks.jobsChanged++, deliveriesQueued: () => void hooks.deliveriesQueued++ },
-    ...options.deps,
+    ...(typeof options.deps === 'function' ? options.deps(db) : options.deps),
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -15,10 +15,10 @@ afterEach(async () => {
 
 const admin = (path: string, init: RequestInit & { json?: unknown } = {}) => api.fetch(path, { ...init, key: ADMIN_TOKEN });
 
-/** Every table of the schema (but the service-wide ones: migrations, settings) with the SQL that counts the rows a tenant owns in it. */
+/** Every table of the schema (but the service-wide ones: migrations, settings, the feed counter) with the SQL that counts the rows a tenant owns in it. */
 function ownedRowCounts(db: Database, tenantId: string): Record<string, number> {
   const tables = db
-    .prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', 'settings')")
+    .prepare<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('schema_migrations', 'settings', 'event_feed_counter')")
     .all()
     .map((t) => t.name);
   const counts: Record<string, number> = {};

@@ -44,6 +44,9 @@ export function registerSigningSecretRoutes(app: OpenAPIHono<AppEnv>, deps: AppD
   app.openapi(rotate, (c) => {
     const r = rotateSigningSecret(db, deps.secretBox, c.get('tenantId'), clock.now());
     c.get('logger').info({ secretId: r.id }, 'signing secret rotated');
+    // The signing_secret.rotated event (docs/integrations.md) goes out now, not at the next tick.
+    deps.hooks?.deliveriesQueued?.();
+    deps.streams?.notify();
     return c.json(
       {
         id: r.id,

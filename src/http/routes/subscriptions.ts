@@ -16,6 +16,8 @@ import { presentSubscription } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
 import { checkTargetUrl } from '../targets.ts';
 import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
+import { filterJson } from '../schemas/subscriptionFilter.ts';
+import { parseStoredFilter } from '../../core/eventFilter.ts';
 import { SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from '../schemas/subscriptions.ts';
 
 const SubIdParam = IdParam('sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
@@ -26,8 +28,14 @@ const DUPLICATES =
   'A tenant cannot have two subscriptions to the same URL with overlapping event types (each event would be delivered twice, under two webhook-ids): that is a 409 naming the existing subscription; change its `events` instead.';
 
 /** 409 when another subscription of the tenant already receives some of these events at this URL. */
-function refuseDuplicate(db: AppDeps['db'], tenantId: string, url: string, events: readonly string[] | null, exceptId?: string): void {
-  const clash = findOverlappingSubscription(db, tenantId, url, events ?? DEFAULT_EVENT_TYPES, DEFAULT_EVENT_TYPES, exceptId);
+function refuseDuplicate(
+  db: AppDeps['db'],
+  tenantId: string,
+  target: { url: string; events: readonly string[] | null; filter: string | null },
+  exceptId?: string,
+): void {
+  const events = target.events ?? DEFAULT_EVENT_TYPES;
+  const clash = findOverlappingSubscription(db, tenantId, target.url, events, DEFAULT_EVENT_TYPES, parseStoredFilter(target.filter), exceptId);
   if (!clash) return;
   throw new ProblemError(
     'conflict',
@@ -55,7 +63,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     if (refused) throw invalid([refused]);
     const tenantId = c.get('tenantId');
     const row = db.transaction(() => {
-      refuseDuplicate(db, tenantId, body.url, body.events ?? null);
+      refuseDuplicate(db, tenantId, { url: body.url, events: body.events ?? null, filter: filterJson(body.filter) ?? null });
       return insertSubscription(
         db,
         {
@@ -64,6 +72,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
           events: body.events ? eventsJson(body.events) : null,
           description: body.description ?? null,
           enabled: body.enabled ?? true,
+          filter: filterJson(body.filter) ?? null,
         },
         clock.now(),
       );
@@ -129,9 +138,10 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
       if (refused) throw invalid([refused]);
     }
     const row = db.transaction(() => {
-      if (body.url !== undefined || body.events !== undefined) {
+      if (body.url !== undefined || body.events !== undefined || body.filter !== undefined) {
         const events = body.events === undefined ? storedEvents(current) : body.events;
-        refuseDuplicate(db, tenantId, body.url ?? current.url, events, id);
+        const filter = body.filter === undefined ? (current.filter ?? null) : (filterJson(body.filter) ?? null);
+        refuseDuplicate(db, tenantId, { url: body.url ?? current.url, events, filter }, id);
       }
       return updateSubscription(
         db,
@@ -142,6 +152,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
           events: body.events === undefined ? undefined : body.events === null ? null : eventsJson(body.events),
           description: body.description,
           enabled: body.enabled,
+          filter: filterJson(body.filter),
         },
         clock.now(),
       );

@@ -122,6 +122,7 @@ export const subscriptionExample = {
   url: 'https://example.com/hooks/all-jobs',
   events: ['job.succeeded', 'job.failed', 'job.canceled'],
   description: 'Order pipeline',
+  filter: null,
   enabled: true,
   disabledReason: null,
   disabledAt: null,

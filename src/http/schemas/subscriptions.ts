@@ -1,10 +1,14 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_TYPES } from '../../core/types.ts';
+import { ALL_EVENT_TYPES } from '../../core/types.ts';
 import { EVENT_TYPE_DESCRIPTION, NullableTimestamp, Timestamp } from './common.ts';
+import { SubscriptionFilterSchema } from './subscriptionFilter.ts';
 import { subscriptionCreateExample, subscriptionExample, subscriptionPatchExample } from './examples.ts';
 
 const Url = z.string().min(1).max(2048).openapi({ example: 'https://example.com/hooks/pollhook' });
-const Events = z.array(z.enum(EVENT_TYPES)).min(1).openapi({ description: EVENT_TYPE_DESCRIPTION });
+const Events = z
+  .array(z.enum(ALL_EVENT_TYPES))
+  .min(1)
+  .openapi({ description: `${EVENT_TYPE_DESCRIPTION} Operational events (endpoint.failing, endpoint.disabled, endpoint.recovered, signing_secret.rotated) only when listed.` });
 const Description = z.string().max(500);
 
 export const SubscriptionCreate = z
@@ -13,6 +17,7 @@ export const SubscriptionCreate = z
     events: Events.optional(),
     description: Description.optional(),
     enabled: z.boolean().optional().openapi({ description: 'Default true.' }),
+    filter: SubscriptionFilterSchema.optional(),
   })
   .openapi('SubscriptionCreate', { example: subscriptionCreateExample });
 
@@ -21,6 +26,7 @@ export const SubscriptionPatch = z
     url: Url.optional(),
     events: Events.nullable().optional().openapi({ description: 'null resets to the default set.' }),
     description: Description.nullable().optional(),
+    filter: SubscriptionFilterSchema.nullable().optional().openapi({ description: 'null removes the filter.' }),
     enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled subscription and clears its failure state.' }),
   })
   .openapi('SubscriptionPatch', { example: subscriptionPatchExample });
@@ -29,8 +35,9 @@ export const SubscriptionSchema = z
   .object({
     id: z.string().openapi({ example: 'sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A' }),
     url: z.string(),
-    events: z.array(z.enum(EVENT_TYPES)),
+    events: z.array(z.enum(ALL_EVENT_TYPES)),
     description: z.string().nullable(),
+    filter: SubscriptionFilterSchema.nullable().openapi({ description: 'Provider and metadata filter; null: every event of the listed types.' }),
     enabled: z.boolean(),
     disabledReason: z.string().nullable(),
     disabledAt: NullableTimestamp,

@@ -26,6 +26,9 @@ import { countTenants, createTenant } from '../../store/queries/tenants.ts';
 import { checkAddress, type Resolver } from '../../security/ssrf.ts';
 import type { Database } from '../../store/port.ts';
 import { VERSION } from '../../version.ts';
+import { StreamHub } from '../../http/streamHub.ts';
+import { feedCounter } from '../../store/queries/eventFeed.ts';
+import { createSigner } from '../../delivery/signer.ts';
 
 /** Where cloud providers serve instance credentials: never a legitimate callback target. */
 const CLOUD_METADATA = '169.254.169.254';
@@ -76,7 +79,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     db.close();
     throw err;
   }
-  const { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening } = wired;
+  const { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening, streams } = wired;
   const { server, url, port } = listening;
   logger.info({ url, address: listening.address, db: config.dbPath, version: VERSION }, `pollhook is serving: listening on ${listening.address}`);
 
@@ -84,6 +87,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down');
+      // Stream clients resume elsewhere (or after the restart) from their Last-Event-ID.
+      streams.close();
       await retention.stop();
       await schedulerLoop.stop();
       await deliveryLoop.stop();
@@ -101,6 +106,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 }
 
 interface Wired {
+  streams: StreamHub;
   scheduler: ReturnType<typeof createScheduler>;
   dispatcher: ReturnType<typeof createDispatcher>;
   retention: ReturnType<typeof startRetention>;
@@ -149,6 +155,8 @@ async function wire(
   const workerId = randomUUID();
   const metrics = withObserver(createMetrics(db, clock), options.observe);
 
+  // The live event stream's connections, woken by the same commits that wake the delivery engine.
+  const streams = new StreamHub({ latestSeq: () => feedCounter(db) });
   let deliveryLoop: Loop | null = null;
   let schedulerLoop: Loop | null = null;
   const scheduler = createScheduler({
@@ -164,7 +172,7 @@ async function wire(
     options: config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : undefined,
     onDeliveriesQueued: () => deliveryLoop?.wake(),
     onPoll: metrics.onPoll,
-    onEvent: metrics.onEvent,
+    onEvent: (info) => (metrics.onEvent(info), streams.notify()),
   });
   const dispatcher = createDispatcher({
     db,
@@ -197,6 +205,8 @@ async function wire(
     readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox),
     metrics: () => metrics.render(),
     docsAssets: swaggerUiAssets(),
+    streams,
+    signer: createSigner({ db, secretBox, clock }),
   });
 
 
@@ -231,7 +241,7 @@ async function wire(
   const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
   schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
   deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
-  return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening };
+  return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening, streams };
 }
 
 /** Unknown POLLHOOK_* names (likely typos) and a private-network allowance that includes cloud metadata. */

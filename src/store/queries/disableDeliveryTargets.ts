@@ -1,4 +1,5 @@
 import type { Database } from '../port.ts';
+import { appendOperationalEvent, subscriptionSubject } from './operationalEvents.ts';
 
 /**
  * Disabling a target (410 Gone, or a subscription failing for days): the subscription or the
@@ -20,6 +21,10 @@ export function disableSubscription(
           WHERE id = ? AND url = ? AND enabled = 1`,
       )
       .run(reason, now, now, target.subscriptionId, target.url).changes > 0;
+  if (disabled) {
+    const about = subscriptionSubject(db, target.subscriptionId);
+    if (about) appendOperationalEvent(db, about.tenantId, 'endpoint.disabled', { ...about.data, disabledAt: new Date(now).toISOString() }, now, target.subscriptionId);
+  }
   const canceled = db
     .prepare(
       `UPDATE deliveries SET status = 'canceled', next_attempt_at = NULL, lease_token = NULL, lease_expires_at = NULL,

@@ -1,6 +1,7 @@
 import type { Database } from '../port.ts';
 import { newId } from '../../core/ids.ts';
 import { DEFAULT_EVENT_TYPES, type EventType } from '../../core/types.ts';
+import { parseStoredFilter, payloadMatches } from '../../core/eventFilter.ts';
 
 export interface EnqueueInput {
   tenantId: string;
@@ -12,6 +13,8 @@ export interface EnqueueInput {
   callbackUrl: string | null;
   /** The job's event filter (JSON array text) or null for the default set. */
   callbackEvents: string | null;
+  /** The event body: subscriptions' provider and metadata filters read it (parsed only when one has a filter). */
+  body?: string;
 }
 
 /** True when the filter (JSON array text, or null for the default set) accepts the type. */
@@ -39,12 +42,18 @@ export function enqueueDeliveries(db: Database, input: EnqueueInput, now: number
     targets.push({ key: 'callback', url: input.callbackUrl, subscriptionId: null });
   }
   const subs = db
-    .prepare<{ id: string; url: string; events: string | null }>(
-      'SELECT id, url, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL',
+    .prepare<{ id: string; url: string; events: string | null; filter: string | null }>(
+      'SELECT id, url, events, filter FROM subscriptions WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL',
     )
     .all(input.tenantId);
+  let payload: unknown;
   for (const s of subs) {
-    if (filterAccepts(s.events, input.type)) targets.push({ key: s.id, url: s.url, subscriptionId: s.id });
+    if (!filterAccepts(s.events, input.type)) continue;
+    if (s.filter != null) {
+      payload ??= parseBody(input.body);
+      if (!payloadMatches(parseStoredFilter(s.filter), payload)) continue;
+    }
+    targets.push({ key: s.id, url: s.url, subscriptionId: s.id });
   }
 
   const blocked = db.prepare(
@@ -73,4 +82,12 @@ export function enqueueDeliveries(db: Database, input: EnqueueInput, now: number
     );
   }
   return targets.length;
+}
+
+function parseBody(body: string | undefined): unknown {
+  try {
+    return body === undefined ? null : JSON.parse(body);
+  } catch {
+    return null;
+  }
 }

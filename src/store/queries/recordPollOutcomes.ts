@@ -90,9 +90,11 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
       WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
   );
   const insertEvent = db.prepare(
-    'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   db.transaction(() => {
+    // Feed cursors for this batch, reserved in one write (migration 0006); a stale update skips its number.
+    let nextSeq = reserveFeedSeqs(db, updates);
     for (const u of updates) {
       if (u.scheduleOnly) {
         const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.leaseToken, u.claimedSequence).changes;
@@ -133,7 +135,7 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
       }
       report.applied++;
       if (u.event) {
-        insertEvent.run(u.event.id, u.jobId, u.tenantId, u.event.sequence, u.event.type, u.event.body, u.now);
+        insertEvent.run(u.event.id, u.jobId, u.tenantId, u.event.sequence, u.event.type, u.event.body, u.now, nextSeq++);
         report.events.push({ jobId: u.jobId, type: u.event.type });
         report.deliveries += enqueueDeliveries(
           db,
@@ -145,6 +147,7 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
             type: u.event.type,
             callbackUrl: u.event.callbackUrl,
             callbackEvents: u.event.callbackEvents,
+            body: u.event.body,
           },
           u.now,
         );
@@ -153,4 +156,15 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
     }
   });
   return report;
+}
+
+/** The first of as many new feed seqs as the batch may append (0 when it appends none). */
+function reserveFeedSeqs(db: Database, updates: readonly JobUpdate[]): number {
+  let count = 0;
+  for (const u of updates) if (u.event && !u.scheduleOnly) count++;
+  if (count === 0) return 0;
+  const row = db
+    .prepare<{ last: number }>('UPDATE event_feed_counter SET last = last + ? WHERE id = 1 RETURNING last')
+    .get(count);
+  return row!.last - count + 1;
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../port.ts';
+import { appendOperationalEvent } from './operationalEvents.ts';
 import type { SecretBox } from '../../security/secretBox.ts';
 import { generateSigningSecret } from '../../security/tokens.ts';
 import { newId } from '../../core/ids.ts';
@@ -72,7 +73,15 @@ export function rotateSigningSecret(
       previousExpiresAt,
       tenantId,
     );
-    return { ...insertSigningSecret(db, box, tenantId, now), previousExpiresAt };
+    const created = insertSigningSecret(db, box, tenantId, now);
+    appendOperationalEvent(
+      db,
+      tenantId,
+      'signing_secret.rotated',
+      { signingSecretId: created.id, previousExpiresAt: new Date(previousExpiresAt).toISOString() },
+      now,
+    );
+    return { ...created, previousExpiresAt };
   });
 }
 

@@ -1,11 +1,20 @@
 import type { Database } from '../port.ts';
+import { appendOperationalEvent, subscriptionSubject } from './operationalEvents.ts';
 
 /** Svix's rule: an endpoint whose deliveries have only been dying for this long is disabled. */
 export const FAILING_DISABLE_AFTER_MS = 5 * 24 * 60 * 60 * 1000;
 
-/** A delivery to the subscription succeeded: it is healthy again. */
-export function markSubscriptionHealthy(db: Database, subscriptionId: string): void {
-  db.prepare('UPDATE subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(subscriptionId);
+/** A delivery to the subscription succeeded: it is healthy again (`endpoint.recovered` if it was failing). */
+export function markSubscriptionHealthy(db: Database, subscriptionId: string, now: number = Date.now()): void {
+  const subject = db
+    .prepare<{ failing_since: number }>('UPDATE subscriptions SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL RETURNING failing_since')
+    .get(subscriptionId);
+  if (!subject) return;
+  const about = subscriptionSubject(db, subscriptionId);
+  if (about) {
+    const data = { ...about.data, failingSince: new Date(subject.failing_since).toISOString(), recoveredAt: new Date(now).toISOString() };
+    appendOperationalEvent(db, about.tenantId, 'endpoint.recovered', data, now, subscriptionId);
+  }
 }
 
 /**
@@ -28,6 +37,11 @@ export function markSubscriptionFailing(
   if (!row) return null;
   if (row.failing_since == null) {
     db.prepare('UPDATE subscriptions SET failing_since = ? WHERE id = ?').run(now, subscriptionId);
+    const about = subscriptionSubject(db, subscriptionId);
+    if (about) {
+      const data = { ...about.data, disablesAt: new Date(now + disableAfterMs).toISOString() };
+      appendOperationalEvent(db, about.tenantId, 'endpoint.failing', data, now, subscriptionId);
+    }
     return null;
   }
   if (row.enabled !== 1 || now - row.failing_since < disableAfterMs) return null;

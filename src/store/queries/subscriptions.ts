@@ -1,3 +1,4 @@
+import { filtersCanOverlap, parseStoredFilter, type PayloadFilter } from '../../core/eventFilter.ts';
 import type { Database, SqlValue } from '../port.ts';
 import { getLiveRow, listLiveRows } from './liveRows.ts';
 import type { SubscriptionRow } from '../rows.ts';
@@ -10,6 +11,8 @@ export interface NewSubscription {
   events: string | null;
   description: string | null;
   enabled: boolean;
+  /** JSON provider/metadata filter, or null. */
+  filter?: string | null;
 }
 
 /** Why a subscription was switched off by its owner (the delivery engine sets its own reasons). */
@@ -19,7 +22,7 @@ export function insertSubscription(db: Database, s: NewSubscription, now: number
   const id = newId('sub', now);
   db.prepare(
     `INSERT INTO subscriptions (id, tenant_id, url, events, description, enabled, disabled_reason, disabled_at,
-       created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       created_at, updated_at, filter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     id,
     s.tenantId,
@@ -31,6 +34,7 @@ export function insertSubscription(db: Database, s: NewSubscription, now: number
     s.enabled ? null : now,
     now,
     now,
+    s.filter ?? null,
   );
   return getSubscription(db, s.tenantId, id)!;
 }
@@ -55,6 +59,8 @@ export interface SubscriptionPatch {
   events?: string | null;
   description?: string | null;
   enabled?: boolean;
+  /** JSON text; null removes the filter. */
+  filter?: string | null;
 }
 
 /**
@@ -80,6 +86,10 @@ export function updateSubscription(
     if (patch.events !== undefined) {
       sets.push('events = ?');
       params.push(patch.events);
+    }
+    if (patch.filter !== undefined) {
+      sets.push('filter = ?');
+      params.push(patch.filter);
     }
     if (patch.description !== undefined) {
       sets.push('description = ?');
@@ -146,16 +156,18 @@ export function findOverlappingSubscription(
   url: string,
   events: readonly string[],
   defaults: readonly string[],
+  filter: PayloadFilter | null,
   exceptId?: string,
 ): { id: string; shared: string[] } | undefined {
   const key = endpointKey(url);
   const rows = db
-    .prepare<{ id: string; url: string; events: string | null }>(
-      'SELECT id, url, events FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id',
+    .prepare<{ id: string; url: string; events: string | null; filter: string | null }>(
+      'SELECT id, url, events, filter FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id',
     )
     .all(tenantId);
   for (const row of rows) {
     if (row.id === exceptId || endpointKey(row.url) !== key) continue;
+    if (!filtersCanOverlap(filter, parseStoredFilter(row.filter))) continue;
     const theirs = new Set<string>(row.events ? (JSON.parse(row.events) as string[]) : defaults);
     const shared = [...new Set(events)].filter((e) => theirs.has(e));
     if (shared.length > 0) return { id: row.id, shared };
