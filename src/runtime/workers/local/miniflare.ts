@@ -4,7 +4,7 @@
  */
 import { Miniflare } from 'miniflare';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,9 @@ export async function buildWorker(config = join(ROOT, 'wrangler.toml')): Promise
       (err, _stdout, stderr) => (err ? fail(new Error(`wrangler build failed: ${stderr}`)) : ok()),
     ),
   );
-  return join(outdir, 'index.js');
+  const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
+  if (!script) throw new Error(`wrangler wrote no bundle into ${outdir}`);
+  return join(outdir, script);
 }
 
 export interface LocalWorkerOptions {
