@@ -1,0 +1,63 @@
+/**
+ * `npm run dev:workers`: the Worker under workerd on this machine, offline, with the variables
+ * of `npm start`. Durable Object storage (each shard's SQLite and its alarm) is kept in
+ * $POLLHOOK_STATE_DIR (default data/workers/), so a restart resumes where the last run stopped,
+ * alarms included, with no request needed. Prints the default tenant's key and secret once.
+ */
+import { join, resolve } from 'node:path';
+import { parseConfig } from '../../../config.ts';
+import { loadMasterKey } from '../../node/masterKey.ts';
+import { createLogger } from '../../node/logger.ts';
+import { buildWorker, startLocalWorker } from './miniflare.ts';
+
+const env = process.env;
+let config;
+try {
+  config = parseConfig(env);
+} catch (err) {
+  console.error(`pollhook: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
+const stateDir = resolve(env.POLLHOOK_STATE_DIR || 'data/workers');
+const logger = createLogger({ level: config.logLevel, pretty: false });
+const masterKey = loadMasterKey(config.masterKey, join(stateDir, 'pollhook.db'), logger).toString('base64');
+
+const vars: Record<string, string> = {};
+for (const [k, v] of Object.entries(env)) if (k.startsWith('POLLHOOK_') && v !== undefined) vars[k] = v;
+vars.POLLHOOK_MASTER_KEY = masterKey;
+
+const worker = await startLocalWorker({
+  scriptPath: await buildWorker(),
+  vars,
+  persistDir: join(stateDir, 'durable-objects'),
+  host: '127.0.0.1',
+  port: config.port,
+});
+
+const directory = await worker.mf.getDurableObjectNamespace('DIRECTORY');
+const res = await directory.get(directory.idFromName('directory')).fetch('https://directory/bootstrap', { method: 'POST' });
+const boot = (await res.json()) as { created: boolean; apiKey?: string; signingSecret?: string };
+if (boot.created) {
+  process.stdout.write(
+    [
+      '',
+      '  pollhook: created the "default" tenant on this new state directory. These are shown ONCE:',
+      `    API key:         ${boot.apiKey}`,
+      `    signing secret:  ${boot.signingSecret}`,
+      '  Use the API key as `Authorization: Bearer <key>`; verify webhooks with the signing secret.',
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+logger.info({ url: worker.url, stateDir }, 'pollhook (Workers, local workerd) is serving');
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await worker.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
