@@ -39,6 +39,8 @@ export class PollhookDirectory {
 
   /** The default tenant in the default shard, created once: its key and secret are shown then only. */
   private async bootstrap(): Promise<Response> {
+    // Known already: the default shard is not woken (a restart sends no request to any shard).
+    if (this.db.prepare('SELECT 1 FROM tenants WHERE shard = ?').get(DEFAULT_SHARD)) return Response.json({ created: false });
     const stub = this.env.SHARDS.get(this.env.SHARDS.idFromName(DEFAULT_SHARD));
     const res = await stub.fetch('https://shard/__shard/bootstrap', { method: 'POST' });
     const body = (await res.json()) as { created: boolean; id?: string; name?: string; apiKey?: string; signingSecret?: string };

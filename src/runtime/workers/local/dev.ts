@@ -50,7 +50,8 @@ if (boot.created) {
     ].join('\n'),
   );
 }
-logger.info({ url: worker.url, stateDir }, 'pollhook (Workers, local workerd) is serving');
+// Always shown, whatever the log level: scripts wait for this line.
+process.stdout.write(`pollhook (Workers, local workerd) is serving on ${worker.url}, state in ${stateDir}\n`);
 
 let stopping = false;
 const stop = async () => {
