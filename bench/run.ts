@@ -15,6 +15,7 @@ import type { PollResult } from './tasks/pollThroughput.ts';
 import type { LatencyResult } from './tasks/latency.ts';
 import type { BuildResult, ProbeResult } from './tasks/scale.ts';
 import type { EfficiencyResult } from './tasks/efficiency.ts';
+import type { WorkersBenchResult } from './tasks/workers.ts';
 import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
 
 const quick = process.argv.includes('--quick');
@@ -24,8 +25,8 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
-  : { deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+  ? { workersJobs: 200, workersWarmupMs: 2_000, workersWindowMs: 3_000, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
+  : { workersJobs: 1_000, workersWarmupMs: 5_000, workersWindowMs: 10_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
 
 const rows: Row[] = [];
 const sections: Section[] = [];
@@ -232,6 +233,32 @@ if (wants('efficiency')) {
       ...markdownTable(
         ['list order', 'per-job requests', 'with batch walks', 'ratio', 'walks', 'pages per walk', 'mean delay per job', 'mean delay batched'],
         r.batch.map((b) => [b.order, fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 2)}%`, fmt(b.walks, 0), fmt(b.meanPagesPerWalk), fmtMs(b.perJobMeanDelayMs), fmtMs(b.batchedMeanDelayMs)]),
+      ),
+    ],
+  });
+}
+
+if (wants('workers')) {
+  log(`6. Workers: ${SIZES.workersJobs} jobs per shard polled every 250 ms, Node service vs Durable Object shards under Miniflare`);
+  const upstream = await startServer('bench/servers/upstream.ts', { alternating: { periodMs: 250 } });
+  const receiver = await startServer('bench/servers/receiver.ts');
+  const base = { jobsPerShard: SIZES.workersJobs, warmupMs: SIZES.workersWarmupMs, windowMs: SIZES.workersWindowMs, upstreamUrl: upstream.url, receiverUrl: receiver.url };
+  const runs: WorkersBenchResult[] = [await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'node', shards: 1 })];
+  for (const shards of [1, 2, 4]) runs.push(await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'workers', shards }));
+  await Promise.all([upstream.close(), receiver.close()]);
+  const node = runs[0]!;
+  const one = runs[1]!;
+  for (const r of runs) log(`   ${r.runtime} x${r.shards}: ${fmt(r.pollsPerSecond)} polls/s, ${fmt(r.deliveriesPerSecond)} deliveries/s`);
+  rows.push({ measurement: 'Workers: one shard (Miniflare) polls/s, deliveries/s', figure: `${fmt(one.pollsPerSecond)}, ${fmt(one.deliveriesPerSecond)}`, baseline: `${fmt(node.pollsPerSecond)}, ${fmt(node.deliveriesPerSecond)} (Node service)`, target: '', met: null });
+  rows.push({ measurement: 'Workers: 1 / 2 / 4 shards polls/s', figure: runs.slice(1).map((r) => fmt(r.pollsPerSecond)).join(' / '), baseline: '', target: '', met: null });
+  sections.push({
+    title: '6. Workers: Durable Object shards under Miniflare, next to the Node service',
+    lines: [
+      `The same load through the API on both runtimes: per shard (one tenant each) ${fmt(SIZES.workersJobs, 0)} fotolabs jobs polled every 250 ms (offered: ${fmt(SIZES.workersJobs * 4, 0)} polls/s per shard) against a loopback upstream whose status flips every 250 ms, so most polls commit an event and send a signed webhook to a loopback receiver. After ${fmtMs(SIZES.workersWarmupMs)} of warm-up the upstream's and the receiver's counters over ${fmtMs(SIZES.workersWindowMs)} give the rates. Node: \`startService\` in one process. Workers: the wrangler bundle in workerd (Miniflare), each shard a SQLite Durable Object driven by its alarm, at most 6 outgoing requests at once per shard (the platform's connection limit). Local workerd shares this machine's ${cpus().length} cores with the load generator, upstream and receiver; on Cloudflare each shard runs on its own.`,
+      '',
+      ...markdownTable(
+        ['runtime', 'shards', 'jobs', 'polls/s', 'deliveries/s', 'registration'],
+        runs.map((r) => [r.runtime === 'node' ? 'Node service' : 'Workers (Miniflare)', String(r.shards), fmt(r.jobs, 0), fmt(r.pollsPerSecond), fmt(r.deliveriesPerSecond), fmtMs(r.registerMs)]),
       ),
     ],
   });
