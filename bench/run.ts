@@ -17,6 +17,7 @@ import type { BuildResult, ProbeResult } from './tasks/scale.ts';
 import type { EfficiencyResult } from './tasks/efficiency.ts';
 import type { WorkersBenchResult } from './tasks/workers.ts';
 import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
+import { buildWorker } from '../src/runtime/workers/local/miniflare.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -25,7 +26,7 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { workersJobs: 200, workersWarmupMs: 2_000, workersWindowMs: 3_000, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
+  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
   : { workersJobs: 1_000, workersWarmupMs: 5_000, workersWindowMs: 10_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
 
 const rows: Row[] = [];
@@ -242,7 +243,8 @@ if (wants('workers')) {
   log(`6. Workers: ${SIZES.workersJobs} jobs per shard polled every 250 ms, Node service vs Durable Object shards under Miniflare`);
   const upstream = await startServer('bench/servers/upstream.ts', { alternating: { periodMs: 250 } });
   const receiver = await startServer('bench/servers/receiver.ts');
-  const base = { jobsPerShard: SIZES.workersJobs, warmupMs: SIZES.workersWarmupMs, windowMs: SIZES.workersWindowMs, upstreamUrl: upstream.url, receiverUrl: receiver.url };
+  const scriptPath = await buildWorker();
+  const base = { scriptPath, jobsPerShard: SIZES.workersJobs, warmupMs: SIZES.workersWarmupMs, windowMs: SIZES.workersWindowMs, upstreamUrl: upstream.url, receiverUrl: receiver.url };
   const runs: WorkersBenchResult[] = [await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'node', shards: 1 })];
   for (const shards of [1, 2, 4]) runs.push(await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'workers', shards }));
   await Promise.all([upstream.close(), receiver.close()]);

@@ -4,7 +4,7 @@
  * shard (a tenant each), `jobsPerShard` fotolabs jobs polled every 250 ms against an upstream
  * whose status flips every 250 ms, so most polls find a change and send a webhook. After a
  * warm-up, the upstream's and the receiver's counters over a window give polls/s and
- * deliveries/s at saturation (the offered load is 4 polls/s per job).
+ * deliveries/s at saturation (the offered load is 4 polls/s per job; each job has its own upstream key, so no rate budget per key applies).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ export interface WorkersBenchInput {
   windowMs: number;
   upstreamUrl: string;
   receiverUrl: string;
+  /** The Worker bundle, built once by the run. */
+  scriptPath?: string;
 }
 
 export interface WorkersBenchResult {
@@ -53,7 +55,7 @@ async function run(input: WorkersBenchInput): Promise<WorkersBenchResult> {
     url = service.url;
     close = () => service.close();
   } else {
-    const worker = await startLocalWorker({ scriptPath: await buildWorker(), vars: env, persistDir: join(dir, 'do') });
+    const worker = await startLocalWorker({ scriptPath: input.scriptPath ?? (await buildWorker()), vars: env, persistDir: join(dir, 'do') });
     url = worker.url;
     close = () => worker.close();
   }
@@ -72,7 +74,7 @@ async function run(input: WorkersBenchInput): Promise<WorkersBenchResult> {
             post('/v1/jobs', tenant.apiKey, {
               provider: 'fotolabs',
               externalId: `lat-0-${s}x${i + k}`,
-              credentials: { apiKey: 'fl_bench' },
+              credentials: { apiKey: `fl_bench_${s}_${i + k}` },
               callbackUrl: input.receiverUrl,
               pollIntervalSeconds: 0.25,
               maxPollIntervalSeconds: 0.25,
