@@ -259,9 +259,20 @@ if (wants('workers')) {
       `The same load through the API on both runtimes: per shard (one tenant each) ${fmt(SIZES.workersJobs, 0)} fotolabs jobs polled every 250 ms (offered: ${fmt(SIZES.workersJobs * 4, 0)} polls/s per shard) against a loopback upstream whose status flips every 250 ms, so most polls commit an event and send a signed webhook to a loopback receiver. After ${fmtMs(SIZES.workersWarmupMs)} of warm-up the upstream's and the receiver's counters over ${fmtMs(SIZES.workersWindowMs)} give the rates. Node: \`startService\` in one process. Workers: the wrangler bundle in workerd (Miniflare), each shard a SQLite Durable Object driven by its alarm, at most 6 outgoing requests at once per shard (the platform's connection limit). Local workerd shares this machine's ${cpus().length} cores with the load generator, upstream and receiver; on Cloudflare each shard runs on its own.`,
       '',
       ...markdownTable(
-        ['runtime', 'shards', 'jobs', 'polls/s', 'deliveries/s', 'registration'],
-        runs.map((r) => [r.runtime === 'node' ? 'Node service' : 'Workers (Miniflare)', String(r.shards), fmt(r.jobs, 0), fmt(r.pollsPerSecond), fmt(r.deliveriesPerSecond), fmtMs(r.registerMs)]),
+        ['runtime', 'shards', 'jobs', 'polls/s', 'deliveries/s', 'registration', 'rows written per poll', 'alarms per poll'],
+        runs.map((r) => [
+          r.runtime === 'node' ? 'Node service' : 'Workers (Miniflare)',
+          String(r.shards),
+          fmt(r.jobs, 0),
+          fmt(r.pollsPerSecond),
+          fmt(r.deliveriesPerSecond),
+          fmtMs(r.registerMs),
+          r.rowsWrittenPerPoll === undefined ? '' : fmt(r.rowsWrittenPerPoll),
+          r.alarmsPerPoll === undefined ? '' : fmt(r.alarmsPerPoll, 3),
+        ]),
       ),
+      '',
+      'Rows written are counted as Cloudflare bills them (the cursors\' rowsWritten, index entries included) by each shard, over the whole run (registration included), for polls most of which commit an event and a delivery: the figure the cost estimate in docs/workers.md uses.',
     ],
   });
 }

@@ -33,6 +33,10 @@ export interface WorkersBenchResult {
   pollsPerSecond: number;
   deliveriesPerSecond: number;
   registerMs: number;
+  /** Workers only: rows written (as billed) per poll over the whole run, registration included. */
+  rowsWrittenPerPoll?: number;
+  /** Workers only: alarm invocations per poll. */
+  alarmsPerPoll?: number;
 }
 
 const ADMIN = 'bench-admin';
@@ -65,9 +69,11 @@ async function run(input: WorkersBenchInput): Promise<WorkersBenchResult> {
     return (await res.json()) as { apiKey: string };
   };
   const registered = performance.now();
+  const keys: string[] = [];
   await Promise.all(
     Array.from({ length: input.shards }, async (_, s) => {
       const tenant = await post('/v1/tenants', ADMIN, { name: `bench-${s}` });
+      keys.push(tenant.apiKey);
       for (let i = 0; i < input.jobsPerShard; i += 8) {
         await Promise.all(
           Array.from({ length: Math.min(8, input.jobsPerShard - i) }, (_, k) =>
@@ -91,6 +97,7 @@ async function run(input: WorkersBenchInput): Promise<WorkersBenchResult> {
   await sleep(input.windowMs);
   const [polls1, sent1] = [await counter(input.upstreamUrl, 'served'), await counter(input.receiverUrl, 'received')];
   const seconds = (performance.now() - t0) / 1000;
+  const usage = input.runtime === 'workers' ? await shardUsage(url, keys) : null;
   await close();
   rmSync(dir, { recursive: true, force: true });
   return {
@@ -100,7 +107,21 @@ async function run(input: WorkersBenchInput): Promise<WorkersBenchResult> {
     pollsPerSecond: (polls1 - polls0) / seconds,
     deliveriesPerSecond: (sent1 - sent0) / seconds,
     registerMs,
+    ...(usage ? { rowsWrittenPerPoll: usage.rowsWritten / usage.polls, alarmsPerPoll: usage.alarms / usage.polls } : {}),
   };
+}
+
+/** Each shard's counters (GET /metrics with one of its keys reaches it), summed. */
+async function shardUsage(url: string, keys: string[]): Promise<{ rowsWritten: number; polls: number; alarms: number }> {
+  const sum = { rowsWritten: 0, polls: 0, alarms: 0 };
+  for (const key of keys) {
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    sum.rowsWritten += value('pollhook_shard_sql_rows_written_total');
+    sum.polls += value('pollhook_shard_polls_total');
+    sum.alarms += value('pollhook_shard_alarms_total');
+  }
+  return sum;
 }
 
 await taskMain<WorkersBenchInput, WorkersBenchResult>(run);

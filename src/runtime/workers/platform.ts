@@ -8,6 +8,7 @@ export interface SqlStorageCursor<T = Record<string, SqlStorageValue>> {
   toArray(): T[];
   raw(): { toArray(): SqlStorageValue[][] };
   readonly columnNames: string[];
+  readonly rowsRead: number;
   readonly rowsWritten: number;
 }
 

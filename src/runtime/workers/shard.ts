@@ -37,12 +37,14 @@ export class PollhookShard {
   private readonly engines: { scheduler: Scheduler; dispatcher: Dispatcher } | null;
   private readonly app: { fetch(req: Request): Response | Promise<Response> };
   private readonly secretBox: SecretBox | null;
+  /** Since this object started: what Cloudflare bills (rows) and what the engines did. */
+  private readonly usage = { rowsRead: 0, rowsWritten: 0, polls: 0, events: 0, attempts: 0, alarms: 0 };
 
   constructor(
     private readonly ctx: DurableObjectState,
     env: WorkersEnv,
   ) {
-    this.db = openDurableSqlite(ctx.storage);
+    this.db = openDurableSqlite(ctx.storage, this.usage);
     migrate(this.db, Date.now());
     let config: Config;
     try {
@@ -73,6 +75,8 @@ export class PollhookShard {
       secretBox: this.secretBox,
       logger: this.logger.child({ engine: 'scheduler' }),
       workerId,
+      onPoll: () => void this.usage.polls++,
+      onEvent: () => void this.usage.events++,
       options: { maxInFlight: 24, maxPerOrigin: 6, ...(config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : {}) },
     });
     const dispatcher = createDispatcher({
@@ -91,6 +95,7 @@ export class PollhookShard {
         maxPerOrigin: 6,
         ...(config.leaseMs ? { leaseMs: Math.max(config.leaseMs, 2 * config.deliveryTimeoutMs) } : {}),
       },
+      onAttempt: () => void this.usage.attempts++,
     });
     this.engines = { scheduler, dispatcher };
     const rearm = () => void this.ctx.storage.setAlarm(Date.now());
@@ -105,6 +110,7 @@ export class PollhookShard {
       version: VERSION,
       hooks: { jobsChanged: rearm, deliveriesQueued: rearm },
       readiness: () => this.readiness(),
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: this.metricsText() }),
     });
   }
 
@@ -116,6 +122,7 @@ export class PollhookShard {
 
   async alarm(): Promise<void> {
     if (!this.engines) return;
+    this.usage.alarms++;
     const { scheduler, dispatcher } = this.engines;
     const stopAt = Date.now() + ALARM_BUDGET_MS;
     try {
@@ -149,6 +156,19 @@ export class PollhookShard {
     if (!this.secretBox || countTenants(this.db) > 0) return Response.json({ created: false });
     const t = createTenant(this.db, this.secretBox, 'default', Date.now());
     return Response.json({ created: true, ...t });
+  }
+
+  /** This shard's counters (GET /metrics with a key of the shard reaches it), Prometheus text. */
+  private metricsText(): string {
+    const names: Record<keyof typeof this.usage, string> = {
+      rowsRead: 'pollhook_shard_sql_rows_read_total',
+      rowsWritten: 'pollhook_shard_sql_rows_written_total',
+      polls: 'pollhook_shard_polls_total',
+      events: 'pollhook_shard_events_total',
+      attempts: 'pollhook_shard_delivery_attempts_total',
+      alarms: 'pollhook_shard_alarms_total',
+    };
+    return Object.entries(names).map(([k, name]) => `# TYPE ${name} counter\n${name} ${this.usage[k as keyof typeof this.usage]}\n`).join('');
   }
 
   private readiness() {

@@ -1,5 +1,5 @@
 import type { Database, SqlValue, Statement } from '../../store/port.ts';
-import type { DurableObjectStorage, SqlStorageValue } from './platform.ts';
+import type { DurableObjectStorage, SqlStorageCursor, SqlStorageValue } from './platform.ts';
 
 /**
  * The Durable Object SQLite driver behind the database port (`ctx.storage.sql`). It hides what
@@ -16,10 +16,22 @@ import type { DurableObjectStorage, SqlStorageValue } from './platform.ts';
  * Numbers still bind as REAL (there is no integer binding): queries compare against INTEGER
  * columns, whose affinity stores integers, or cast where the type matters.
  */
-export function openDurableSqlite(storage: DurableObjectStorage): Database {
+export interface SqlUsage {
+  /** Rows read and written as Cloudflare bills them (index entries included), since the object started. */
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+export function openDurableSqlite(storage: DurableObjectStorage, usage: SqlUsage = { rowsRead: 0, rowsWritten: 0 }): Database {
   const sql = storage.sql;
   let depth = 0;
   const exec = (query: string, params: SqlValue[]) => sql.exec(query, ...params.map(bindable));
+  /** Reads the cursor to the end and counts its billed rows. */
+  const drain = <T>(cursor: Pick<SqlStorageCursor, 'rowsRead' | 'rowsWritten'>, rows: T[]): T[] => {
+    usage.rowsRead += cursor.rowsRead;
+    usage.rowsWritten += cursor.rowsWritten;
+    return rows;
+  };
   const changes = () => Number(sql.exec<{ n: number }>('SELECT changes() AS n').toArray()[0]?.n ?? 0);
   const cache = new Map<string, Statement<any>>();
 
@@ -29,15 +41,22 @@ export function openDurableSqlite(storage: DurableObjectStorage): Database {
       stmt = {
         run: (...params: SqlValue[]) => {
           const cursor = exec(query, params);
-          const rows = cursor.toArray();
+          const rows = drain(cursor, cursor.toArray());
           return { changes: cursor.columnNames.length > 0 ? rows.length : changes() };
         },
         get: (...params: SqlValue[]) => {
-          const rows = exec(query, params).toArray();
+          const cursor = exec(query, params);
+          const rows = drain(cursor, cursor.toArray());
           return rows.length ? (fromStorage(rows[0]!) as Row) : undefined;
         },
-        all: (...params: SqlValue[]) => exec(query, params).toArray().map(fromStorage) as Row[],
-        values: (...params: SqlValue[]) => exec(query, params).raw().toArray().map(valuesFromStorage),
+        all: (...params: SqlValue[]) => {
+          const cursor = exec(query, params);
+          return drain(cursor, cursor.toArray()).map(fromStorage) as Row[];
+        },
+        values: (...params: SqlValue[]) => {
+          const cursor = exec(query, params);
+          return drain(cursor, cursor.raw().toArray()).map(valuesFromStorage);
+        },
       };
       cache.set(query, stmt);
     }
