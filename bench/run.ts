@@ -27,7 +27,7 @@ const wants = (name: string) => !only || only.includes(name);
 const CONCURRENCY = 32;
 const SIZES = quick
   ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
-  : { workersJobs: 1_000, workersWarmupMs: 5_000, workersWindowMs: 10_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
 
 const rows: Row[] = [];
 const sections: Section[] = [];

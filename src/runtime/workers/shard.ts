@@ -7,6 +7,7 @@ import type { Database } from '../../store/port.ts';
 import { nextDueAt } from '../../store/queries/nextDueJob.ts';
 import { nextDueDeliveryAt } from '../../store/queries/nextDueDelivery.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
+import { pruneExpiredHistory } from '../../store/queries/pruneFinished.ts';
 import { createSecretBox, parseMasterKey, type SecretBox } from '../../security/secretBox.ts';
 import type { Resolver } from '../../security/ssrf.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
@@ -22,6 +23,8 @@ import type { WorkersEnv } from './env.ts';
 
 /** How long one alarm runs the engines before handing over to a fresh alarm (CPU and wall limits). */
 const ALARM_BUDGET_MS = 20_000;
+/** Expired history is pruned by an alarm at most this often (POLLHOOK_RETENTION_DAYS). */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * One shard: a Durable Object owning its tenants' data in its own SQLite database, serving the
@@ -34,7 +37,8 @@ const ALARM_BUDGET_MS = 20_000;
 export class PollhookShard {
   private readonly db: Database;
   private readonly logger: Logger;
-  private readonly engines: { scheduler: Scheduler; dispatcher: Dispatcher } | null;
+  private readonly engines: { scheduler: Scheduler; dispatcher: Dispatcher; retentionDays: number } | null;
+  private prunedAt = 0;
   private readonly app: { fetch(req: Request): Response | Promise<Response> };
   private readonly secretBox: SecretBox | null;
   /** Since this object started: what Cloudflare bills (rows) and what the engines did. */
@@ -97,7 +101,7 @@ export class PollhookShard {
       },
       onAttempt: () => void this.usage.attempts++,
     });
-    this.engines = { scheduler, dispatcher };
+    this.engines = { scheduler, dispatcher, retentionDays: config.retentionDays };
     const rearm = () => void this.ctx.storage.setAlarm(Date.now());
     this.app = createApp({
       db: this.db,
@@ -134,9 +138,20 @@ export class PollhookShard {
         const next = this.nextDue();
         if (next === null || next > Date.now() || Date.now() >= stopAt) break;
       }
+      await this.pruneNowAndThen();
     } finally {
       await this.arm();
     }
+  }
+
+  /** Expired history goes in small transactions, at most hourly, from an alarm that ran anyway. */
+  private async pruneNowAndThen(): Promise<void> {
+    const now = Date.now();
+    if (!this.engines || now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    const cutoff = now - this.engines.retentionDays * 86_400_000;
+    const report = await pruneExpiredHistory(this.db, { cutoff, batchSize: 200, pause: () => new Promise((r) => setTimeout(r, 0)), shouldStop: () => Date.now() - now > 5_000 });
+    if (report.jobs) this.logger.info(report, 'pruned expired history');
   }
 
   /** The alarm at the earliest due poll or delivery, or none. */
