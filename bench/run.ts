@@ -250,7 +250,7 @@ if (wants('workers')) {
   await Promise.all([upstream.close(), receiver.close()]);
   const node = runs[0]!;
   const one = runs[1]!;
-  for (const r of runs) log(`   ${r.runtime} x${r.shards}: ${fmt(r.pollsPerSecond)} polls/s, ${fmt(r.deliveriesPerSecond)} deliveries/s`);
+  for (const r of runs) log(`   ${r.runtime} x${r.shards}: ${fmt(r.pollsPerSecond)} polls/s, ${fmt(r.deliveriesPerSecond)} deliveries/s${r.rowsWrittenPerPoll === undefined ? "" : `, ${fmt(r.rowsWrittenPerPoll)} rows written and ${fmt(r.alarmsPerPoll ?? 0, 3)} alarms per poll`}`);
   rows.push({ measurement: 'Workers: one shard (Miniflare) polls/s, deliveries/s', figure: `${fmt(one.pollsPerSecond)}, ${fmt(one.deliveriesPerSecond)}`, baseline: `${fmt(node.pollsPerSecond)}, ${fmt(node.deliveriesPerSecond)} (Node service)`, target: '', met: null });
   rows.push({ measurement: 'Workers: 1 / 2 / 4 shards polls/s', figure: runs.slice(1).map((r) => fmt(r.pollsPerSecond)).join(' / '), baseline: '', target: '', met: null });
   sections.push({
