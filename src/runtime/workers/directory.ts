@@ -2,7 +2,7 @@ import { openDurableSqlite } from './sqlDriver.ts';
 import type { Database } from '../../store/port.ts';
 import type { DurableObjectState } from './platform.ts';
 import type { WorkersEnv } from './env.ts';
-import { DEFAULT_SHARD } from './routing.ts';
+import { DEFAULT_SHARD, routedKey } from './routing.ts';
 
 /**
  * The directory: one small Durable Object listing every tenant and its shard, for admin
@@ -46,7 +46,7 @@ export class PollhookDirectory {
     const body = (await res.json()) as { created: boolean; id?: string; name?: string; apiKey?: string; signingSecret?: string };
     if (!body.created) return Response.json({ created: false });
     this.register({ id: body.id!, name: body.name ?? 'default', shard: DEFAULT_SHARD });
-    return Response.json({ ...body, apiKey: body.apiKey!.replace(/^ph_/, `ph_${DEFAULT_SHARD}_`) });
+    return Response.json({ ...body, apiKey: await routedKey(this.env.POLLHOOK_MASTER_KEY ?? '', DEFAULT_SHARD, body.apiKey!) });
   }
 
   private register(t: { id: string; name: string; shard: string }): void {

@@ -1,7 +1,7 @@
 /**
  * The Worker entry: finds the request's shard from the request alone and hands the request to
  * that shard's Durable Object, which serves the same Hono app as Node (src/http).
- * - `Authorization: Bearer ph_<shard>_...`: that shard.
+ * - `Authorization: Bearer ph_<shard><tag>_...` with a valid tag: that shard.
  * - `POST /v1/tenants` (admin): a new shard for the new tenant; the answer's key carries it, and
  *   the directory records the tenant.
  * - anything else (documents, /readyz, bad or missing keys): the default shard, which answers it
@@ -24,11 +24,13 @@ export default {
     if (url.pathname.startsWith('/__')) return problem(404, 'Not Found', `No route for ${request.method} ${url.pathname}.`);
 
     const shardOf = (shard: string) => env.SHARDS.get(env.SHARDS.idFromName(shard));
+    const secret = env.POLLHOOK_MASTER_KEY;
+    if (!secret) return shardOf(DEFAULT_SHARD).fetch(request); // answers the configuration error
     if (url.pathname === '/v1/tenants' && request.method === 'POST') {
       const shard = newShardId();
       const res = await shardOf(shard).fetch(request);
       if (res.status !== 201) return res;
-      const created = await withShardInKeys(res, shard);
+      const created = await withShardInKeys(res, secret, shard);
       const tenant = (await created.clone().json()) as { id: string; name: string };
       await env.DIRECTORY.get(env.DIRECTORY.idFromName('directory')).fetch('https://directory/tenants', {
         method: 'POST',
@@ -37,12 +39,12 @@ export default {
       return created;
     }
 
-    const route = routeOf(request.headers.get('authorization'));
+    const route = await routeOf(request.headers.get('authorization'), secret);
     if (!route) return shardOf(DEFAULT_SHARD).fetch(request);
     const headers = new Headers(request.headers);
-    headers.set('authorization', route.authorization!);
+    headers.set('authorization', route.authorization);
     const forwarded = new Request(request, { headers });
     const res = await shardOf(route.shard).fetch(forwarded);
-    return request.method === 'POST' ? withShardInKeys(res, route.shard) : res;
+    return request.method === 'POST' ? withShardInKeys(res, secret, route.shard) : res;
   },
 };
