@@ -33,6 +33,11 @@ export class PollhookDirectory {
     if (path === '/tenants') {
       return Response.json({ data: this.db.prepare('SELECT id, name, shard, created_at FROM tenants ORDER BY id').all() });
     }
+    const one = /^\/tenants\/([^/]+)$/.exec(path);
+    if (one) {
+      const row = this.db.prepare('SELECT id, name, shard FROM tenants WHERE id = ?').get(decodeURIComponent(one[1]!));
+      return row ? Response.json(row) : Response.json({ error: 'no such tenant' }, { status: 404 });
+    }
     if (path === '/bootstrap' && request.method === 'POST') return this.bootstrap();
     return Response.json({ error: 'no such directory operation' }, { status: 404 });
   }
