@@ -147,7 +147,8 @@ export class PollhookShard {
   /** Expired history goes in small transactions, at most hourly, from an alarm that ran anyway. */
   private async pruneNowAndThen(): Promise<void> {
     const now = Date.now();
-    if (!this.engines || now - this.prunedAt < PRUNE_EVERY_MS) return;
+    // POLLHOOK_RETENTION_DAYS=0 keeps everything, as on Node.
+    if (!this.engines || this.engines.retentionDays <= 0 || now - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = now;
     const cutoff = now - this.engines.retentionDays * 86_400_000;
     const report = await pruneExpiredHistory(this.db, { cutoff, batchSize: 200, pause: () => new Promise((r) => setTimeout(r, 0)), shouldStop: () => Date.now() - now > 5_000 });
