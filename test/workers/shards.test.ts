@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildWorker, startLocalWorker, type LocalWorker } from '../../src/runtime/workers/local/miniflare.ts';
@@ -60,5 +61,32 @@ describe('shards', () => {
     ];
     expect(answers).toEqual([401, 401, 401, 401]);
     expect(objects()).toBe(before);
+  });
+});
+
+describe('bad configuration', () => {
+  it('answers every request with the one-line reason when the master key is missing', async () => {
+    const bare = await startLocalWorker({ scriptPath: await buildWorker(), vars: { POLLHOOK_LOG_LEVEL: 'error' } });
+    try {
+      const res = await bare.dispatch('/v1/jobs', { headers: { authorization: 'Bearer ph_x' } });
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/POLLHOOK_MASTER_KEY is not set/);
+      expect((await bare.dispatch('/healthz')).status).toBe(200);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('stops npm run dev:workers with one line and exit 1', () => {
+    const r = spawnSync(process.execPath, ['bin/run-ts.js', 'src/runtime/workers/local/dev.ts'], {
+      cwd: join(import.meta.dirname, '../..'),
+      env: { ...process.env, POLLHOOK_RETRY_SCHEDULE: 'soon', POLLHOOK_STATE_DIR: dir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^pollhook: .*POLLHOOK_RETRY_SCHEDULE/);
   });
 });
