@@ -2,8 +2,8 @@
  * The Worker entry: finds the request's shard from the request alone and hands the request to
  * that shard's Durable Object, which serves the same Hono app as Node (src/http).
  * - `Authorization: Bearer ph_<shard><tag>_...` with a valid tag: that shard.
- * - `POST /v1/tenants` (admin): a new shard for the new tenant; the answer's key carries it, and
- *   the directory records the tenant.
+ * - `POST /v1/tenants` (admin): a new shard for the new tenant (`?shards=N`: a group of N shards,
+ *   split.ts); the answer's key carries it, and the directory records the tenant.
  * - other admin routes under `/v1/tenants/{id}`: the tenant's shard, from the directory (admin
  *   operations may look up; tenants' requests never do); `GET /v1/tenants`: every shard's
  *   answer, merged.
@@ -15,6 +15,7 @@ import { PollhookDirectory } from './directory.ts';
 import { DEFAULT_SHARD, newShardId, routeOf, withShardInKeys } from './routing.ts';
 import type { WorkersEnv } from './env.ts';
 import { bearerToken } from '../../http/auth.ts';
+import { MAX_SPLIT, groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
 
 export { PollhookShard, PollhookDirectory };
@@ -36,11 +37,18 @@ export default {
     const isAdmin = url.pathname.startsWith('/v1/tenants') && hasAdminToken(request, env);
     if (url.pathname.startsWith('/v1/tenants') && !isAdmin) return shardOf(DEFAULT_SHARD).fetch(request);
     if (url.pathname === '/v1/tenants' && request.method === 'POST') {
-      const shard = newShardId();
-      const res = await shardOf(shard).fetch(request);
+      const split = url.searchParams.get('shards');
+      const members = split === null ? 1 : Number(split);
+      if (!Number.isInteger(members) || members < 1 || members > MAX_SPLIT) {
+        return problem(422, 'Invalid request', `shards must be an integer from 1 to ${MAX_SPLIT}.`);
+      }
+      const base = newShardId();
+      const shard = members === 1 ? base : groupId(base, members);
+      const res = await shardOf(members === 1 ? base : memberName(base, 0)).fetch(request);
       if (res.status !== 201) return res;
       const created = await withShardInKeys(res, secret, shard);
       const tenant = (await created.clone().json()) as { id: string; name: string };
+      if (members > 1) await replicateTenant(membersOf(env.SHARDS, { base, members }), { tenantId: tenant.id });
       await env.DIRECTORY.get(env.DIRECTORY.idFromName('directory')).fetch('https://directory/tenants', {
         method: 'POST',
         body: JSON.stringify({ id: tenant.id, name: tenant.name, shard }),
@@ -54,7 +62,9 @@ export default {
       const found = await directory.fetch(`https://directory/tenants/${admin[1]}`);
       if (found.status !== 200) return shardOf(DEFAULT_SHARD).fetch(request); // its 404 (or 401)
       const { shard } = (await found.json()) as { shard: string };
-      const res = await shardOf(shard).fetch(request);
+      const group = parseGroup(shard);
+      const res = await shardOf(group ? memberName(group.base, 0) : shard).fetch(request);
+      if (group && request.method !== 'GET' && res.status < 300) await replicateTenant(membersOf(env.SHARDS, group), { tenantId: admin[1]! });
       return request.method === 'POST' ? withShardInKeys(res, secret, shard) : res;
     }
     if (url.pathname === '/v1/tenants' && request.method === 'GET') return listTenants(request, env, directory);
@@ -64,7 +74,8 @@ export default {
     const headers = new Headers(request.headers);
     headers.set('authorization', route.authorization);
     const forwarded = new Request(request, { headers });
-    const res = await shardOf(route.shard).fetch(forwarded);
+    const group = parseGroup(route.shard);
+    const res = group ? await serveSplit(env.SHARDS, group, forwarded) : await shardOf(route.shard).fetch(forwarded);
     return request.method === 'POST' ? withShardInKeys(res, secret, route.shard) : res;
   },
 };

@@ -8,6 +8,8 @@ import { nextDueAt } from '../../store/queries/nextDueJob.ts';
 import { nextDueDeliveryAt } from '../../store/queries/nextDueDelivery.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
 import { pruneExpiredHistory } from '../../store/queries/pruneFinished.ts';
+import { authenticateApiKey } from '../../store/queries/authenticate.ts';
+import { bearerToken } from '../../http/auth.ts';
 import { createSecretBox, parseMasterKey, type SecretBox } from '../../security/secretBox.ts';
 import type { Resolver } from '../../security/ssrf.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
@@ -21,6 +23,8 @@ import { createConsoleLogger } from './logger.ts';
 import type { DurableObjectState } from './platform.ts';
 import type { WorkersEnv } from './env.ts';
 
+/** The rows a split tenant's members all hold, parents first. */
+const TENANT_TABLES = ['tenants', 'api_keys', 'signing_secrets', 'connections', 'subscriptions'] as const;
 /** How long one alarm runs the engines before handing over to a fresh alarm (CPU and wall limits). */
 const ALARM_BUDGET_MS = 20_000;
 /** Expired history is pruned by an alarm at most this often (POLLHOOK_RETENTION_DAYS). */
@@ -121,6 +125,8 @@ export class PollhookShard {
   async fetch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     if (path === '/__shard/bootstrap') return this.bootstrap();
+    if (path === '/__shard/export') return this.exportTenant(request);
+    if (path === '/__shard/import') return this.importTenant(await request.json());
     return this.app.fetch(request);
   }
 
@@ -165,6 +171,35 @@ export class PollhookShard {
   private nextDue(): number | null {
     const due = [nextDueAt(this.db), nextDueDeliveryAt(this.db)].filter((t): t is number => t !== null);
     return due.length ? Math.min(...due) : null;
+  }
+
+  /** The tenant-wide rows of the key's tenant (a split tenant's member 0 to the others). */
+  private exportTenant(request: Request): Response {
+    const byId = new URL(request.url).searchParams.get('tenant');
+    const token = bearerToken(request.headers.get('authorization') ?? undefined);
+    const key = byId ? { tenantId: byId } : token ? authenticateApiKey(this.db, token) : null;
+    if (!key) return Response.json({ error: 'unknown key' }, { status: 401 });
+    const rows: Record<string, unknown[]> = {};
+    for (const table of TENANT_TABLES) {
+      rows[table] = this.db.prepare(`SELECT * FROM ${table} WHERE ${table === 'tenants' ? 'id' : 'tenant_id'} = ?`).all(key.tenantId);
+    }
+    return Response.json(rows);
+  }
+
+  /** Upserts exported rows by id, parents first, in one transaction. */
+  private importTenant(rows: Record<string, Array<Record<string, string | number | null>>>): Response {
+    this.db.transaction(() => {
+      for (const table of TENANT_TABLES) {
+        for (const row of rows[table] ?? []) {
+          const cols = Object.keys(row).filter((c) => /^[a-z_]+$/.test(c));
+          const sets = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
+          this.db
+            .prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT(id) DO UPDATE SET ${sets.join(', ')}`)
+            .run(...cols.map((c) => row[c] ?? null));
+        }
+      }
+    });
+    return Response.json({ ok: true });
   }
 
   /** The first tenant of a new shard (`npm run dev:workers` asks the default shard once). */
