@@ -16,7 +16,9 @@ import type { LatencyResult } from './tasks/latency.ts';
 import type { BuildResult, ProbeResult } from './tasks/scale.ts';
 import type { EfficiencyResult } from './tasks/efficiency.ts';
 import type { IsolationInput, IsolationResult } from './tasks/endpointIsolation.ts';
+import type { WorkersBenchResult } from './tasks/workers.ts';
 import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
+import { buildWorker } from '../src/runtime/workers/local/miniflare.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -25,8 +27,8 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
-  : { isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
+  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
 
 const rows: Row[] = [];
 const sections: Section[] = [];
@@ -288,6 +290,45 @@ if (wants('isolation')) {
           fmt(x.failingAttempts, 0),
         ]),
       ),
+    ],
+  });
+}
+
+if (wants('workers')) {
+  log(`7. Workers: ${SIZES.workersJobs} jobs per shard polled every 250 ms, Node service vs Durable Object shards under Miniflare`);
+  const upstream = await startServer('bench/servers/upstream.ts', { alternating: { periodMs: 250 } });
+  const receiver = await startServer('bench/servers/receiver.ts');
+  const scriptPath = await buildWorker();
+  const base = { scriptPath, jobsPerShard: SIZES.workersJobs, warmupMs: SIZES.workersWarmupMs, windowMs: SIZES.workersWindowMs, upstreamUrl: upstream.url, receiverUrl: receiver.url };
+  const runs: WorkersBenchResult[] = [await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'node', shards: 1 })];
+  for (const shards of [1, 2, 4]) runs.push(await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'workers', shards }));
+  runs.push(await runTask<WorkersBenchResult>('bench/tasks/workers.ts', { ...base, runtime: 'workers', shards: 4, split: true }));
+  await Promise.all([upstream.close(), receiver.close()]);
+  const node = runs[0]!;
+  const one = runs[1]!;
+  for (const r of runs) log(`   ${r.runtime} x${r.shards}${r.split ? ' (one tenant split)' : ''}: ${fmt(r.pollsPerSecond)} polls/s, ${fmt(r.deliveriesPerSecond)} deliveries/s${r.rowsWrittenPerPoll === undefined ? "" : `, ${fmt(r.rowsWrittenPerPoll)} rows written and ${fmt(r.alarmsPerPoll ?? 0, 3)} alarms per poll`}`);
+  rows.push({ measurement: 'Workers: one shard (Miniflare) polls/s, deliveries/s', figure: `${fmt(one.pollsPerSecond)}, ${fmt(one.deliveriesPerSecond)}`, baseline: `${fmt(node.pollsPerSecond)}, ${fmt(node.deliveriesPerSecond)} (Node service)`, target: '', met: null });
+  rows.push({ measurement: 'Workers: 1 / 2 / 4 shards polls/s (a tenant each)', figure: runs.slice(1, 4).map((r) => fmt(r.pollsPerSecond)).join(' / '), baseline: `${fmt(runs[4]!.pollsPerSecond)} (one tenant split over 4)`, target: '', met: null });
+  sections.push({
+    title: '7. Workers: Durable Object shards under Miniflare, next to the Node service',
+    lines: [
+      `The same load through the API on both runtimes: per shard (one tenant each; last, one tenant split across 4 shards with the same jobs in all) ${fmt(SIZES.workersJobs, 0)} fotolabs jobs polled every 250 ms (offered: ${fmt(SIZES.workersJobs * 4, 0)} polls/s per shard) against a loopback upstream whose status flips every 250 ms, so most polls commit an event and send a signed webhook to a loopback receiver. After ${fmtMs(SIZES.workersWarmupMs)} of warm-up the upstream's and the receiver's counters over ${fmtMs(SIZES.workersWindowMs)} give the rates. Node: \`startService\` in one process. Workers: the wrangler bundle in workerd (Miniflare), each shard a SQLite Durable Object driven by its alarm, at most 6 outgoing requests at once per shard (the platform's connection limit). Local workerd shares this machine's ${cpus().length} cores with the load generator, upstream and receiver; on Cloudflare each shard runs on its own.`,
+      '',
+      ...markdownTable(
+        ['runtime', 'shards', 'jobs', 'polls/s', 'deliveries/s', 'registration', 'rows written per poll', 'alarms per poll'],
+        runs.map((r) => [
+          r.runtime === 'node' ? 'Node service' : 'Workers (Miniflare)',
+          r.split ? `${r.shards}, one tenant split` : r.runtime === 'node' ? '1 process' : `${r.shards}, a tenant each`,
+          fmt(r.jobs, 0),
+          fmt(r.pollsPerSecond),
+          fmt(r.deliveriesPerSecond),
+          fmtMs(r.registerMs),
+          r.rowsWrittenPerPoll === undefined ? '' : fmt(r.rowsWrittenPerPoll),
+          r.alarmsPerPoll === undefined ? '' : fmt(r.alarmsPerPoll, 3),
+        ]),
+      ),
+      '',
+      'Rows written are counted as Cloudflare bills them (the cursors\' rowsWritten, index entries included) by each shard, over the whole run (registration included), for polls most of which commit an event and a delivery: the figure the cost estimate in docs/workers.md uses.',
     ],
   });
 }

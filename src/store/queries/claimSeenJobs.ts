@@ -1,8 +1,8 @@
 import type { Database } from '../port.ts';
 import type { JobRow } from '../rows.ts';
 
-/** Ids per statement: well under SQLite's bound-parameter limit. */
-const CHUNK = 500;
+/** Ids per statement: with the two other parameters, within Durable Object SQLite's limit of 100. */
+const CHUNK = 98;
 
 /**
  * The tenant's active jobs of `provider` among `externalIds` (found through `jobs_identity`),

@@ -37,13 +37,20 @@ export function eventSequence(db: Database, tenantId: string, jobId: string, eve
 export function deliveriesOfEvents(db: Database, eventIds: readonly string[]): Map<string, EventDeliverySummary[]> {
   const byEvent = new Map<string, EventDeliverySummary[]>();
   if (eventIds.length === 0) return byEvent;
-  const placeholders = eventIds.map(() => '?').join(', ');
-  const rows = db
-    .prepare<EventDeliverySummary>(
-      `SELECT id, event_id, target_key, url, status, attempt_count FROM deliveries
-        WHERE event_id IN (${placeholders}) ORDER BY id`,
-    )
-    .all(...eventIds);
+  const rows: EventDeliverySummary[] = [];
+  // At most 100 bound parameters per statement (Durable Object SQLite). An event's deliveries
+  // all come from its own chunk, so each list stays ordered by id.
+  for (let i = 0; i < eventIds.length; i += 100) {
+    const ids = eventIds.slice(i, i + 100);
+    rows.push(
+      ...db
+        .prepare<EventDeliverySummary>(
+          `SELECT id, event_id, target_key, url, status, attempt_count FROM deliveries
+            WHERE event_id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`,
+        )
+        .all(...ids),
+    );
+  }
   for (const r of rows) {
     const list = byEvent.get(r.event_id) ?? [];
     list.push(r);
