@@ -54,7 +54,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     isAdminPath(c.req.path) ? requireAdmin(c, next) : c.req.path === STREAM_PATH ? next() : requireTenant(c, next),
   );
   app.use('*', rejectRepeatedQueryParameters);
-  app.use('*', emptyJsonBodyIsNoBody);
+  // The rotations' bodies are optional: an empty one labelled JSON is no body there.
+  app.use('/v1/signing-secrets/rotate', emptyJsonBodyIsNoBody);
+  app.use('/v1/api-keys/:id/rotate', emptyJsonBodyIsNoBody);
 
   registerTenantRoutes(app, deps);
   registerJobRoutes(app, deps);
@@ -144,8 +146,8 @@ const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next)
 
 /**
  * `curl -X POST -H 'content-type: application/json'` with no data, or fetch with a JSON header
- * and no body, sends an empty body labelled JSON. For routes whose body is optional (rotate)
- * that is no body, not malformed JSON; routes that need one still say so.
+ * and no body, sends an empty body labelled JSON. Where the body is optional (rotations) that is
+ * no body, not malformed JSON; elsewhere it stays a 400.
  */
 const emptyJsonBodyIsNoBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const headers = c.req.raw.headers;

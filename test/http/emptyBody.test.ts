@@ -19,11 +19,16 @@ describe('an empty body with a JSON content type', () => {
     expect((await res.json()).secret).toMatch(/^whsec_/);
   });
 
-  it('is a 422 naming the missing fields where a body is needed', async () => {
+  it('is no body for an API key rotation either', async () => {
+    const keys = await (await fetch(api.url + '/v1/api-keys', { headers: { authorization: `Bearer ${key}` } })).json();
+    const res = await post(`/v1/api-keys/${keys.data[0].id}/rotate`);
+    expect(res.status).toBe(201);
+    key = (await res.json()).key;
+  });
+
+  it('is still invalid JSON where a body is needed', async () => {
     const res = await post('/v1/jobs');
-    expect(res.status).toBe(422);
-    expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const paths = (await res.json()).errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['provider', 'externalId']));
+    expect(res.status).toBe(400);
+    expect((await res.json()).type).toBe('https://pollhook.dev/problems/invalid-json');
   });
 });
