@@ -17,6 +17,7 @@ import { registerSigningSecretRoutes } from './routes/signingSecrets.ts';
 import { registerApiKeyRoutes } from './routes/apiKeys.ts';
 import { registerProviderRoutes } from './routes/providers.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { registerDashboard } from './ui/index.tsx';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'pollhook API' }));
   registerDocumentationPaths(app);
+  registerDashboard(app, deps);
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
