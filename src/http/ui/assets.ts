@@ -98,7 +98,8 @@ export const SCRIPT = `
     busy = true;
     fetch(source, { credentials: 'same-origin', cache: 'no-store' }).then(function(r){ return r.ok ? r.json() : null; }).then(function(v){
       if (!v) return;
-      var changed = version !== null && v.version !== version;
+      // The first answer may already include a change made after this page was rendered: refresh once then too.
+      var changed = version === null || v.version !== version;
       version = v.version;
       if (changed) return refresh();
     }).catch(function(){}).then(function(){ busy = false; });
