@@ -202,6 +202,11 @@ describe('dashboard in Chromium', () => {
       expect(html, path).not.toContain(stack.signingSecret);
       expect(html, path).not.toContain(ADMIN_TOKEN);
     };
+    // The check itself can fail: an unlabeled input is a critical violation.
+    const probe = await newPage(context);
+    await probe.setContent('<!doctype html><html lang="en"><title>t</title><main><input></main></html>');
+    expect((await seriousViolations(probe)).join()).toMatch(/label/);
+    await probe.close();
     for (const [name, path] of pages) await visit(page, name, path);
     const tenants = (await callApi(base, ADMIN_TOKEN, '/v1/tenants')).body.data;
     await visit(adminPage, 'tenants', '/ui/tenants');

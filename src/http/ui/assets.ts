@@ -54,6 +54,8 @@ button.danger{background:var(--bad);border-color:var(--bad)}
 ol.timeline{list-style:none;padding:0;margin:0;border-left:3px solid var(--line)}
 ol.timeline li{margin:0 0 1rem;padding-left:1rem}
 .chart svg{max-width:100%;height:auto}
+.card>h2:first-child,.card>div>h2:first-child{margin-top:0}
+figure{margin:0}
 .pager{display:flex;gap:1rem;margin-top:.75rem}
 details summary{cursor:pointer}
 @media (max-width:40rem){main{padding:.5rem}th,td{padding:.3rem}.stat{font-size:1.3rem}table.stack thead{display:none}table.stack tr{display:block;border-bottom:2px solid var(--line);padding:.25rem 0}table.stack td{display:block;border:0;padding:.15rem .25rem}table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}}

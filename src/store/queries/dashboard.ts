@@ -19,7 +19,7 @@ export const BUCKET_MS = 5 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 
 export function tenantOverview(db: Database, tenantId: string, now: number): TenantOverview {
-  const since = now - HOUR_MS;
+  const since = Math.floor(now) - HOUR_MS;
   const due = db
     .prepare<{ oldest: number | null; n: number }>(
       'SELECT min(next_poll_at) AS oldest, count(*) AS n FROM jobs WHERE tenant_id = ? AND deleted_at IS NULL AND next_poll_at IS NOT NULL AND next_poll_at <= ?',
@@ -42,7 +42,7 @@ export function tenantOverview(db: Database, tenantId: string, now: number): Ten
     .get(since, since, tenantId, since)!;
   const attempts = db
     .prepare<{ bucket: number; ok: number; failed: number }>(
-      `SELECT (a.attempted_at - ?) / ${BUCKET_MS} AS bucket,
+      `SELECT CAST((a.attempted_at - ?) / ${BUCKET_MS} AS INTEGER) AS bucket,
               sum(a.status_code BETWEEN 200 AND 299) AS ok, sum(a.status_code IS NULL OR a.status_code NOT BETWEEN 200 AND 299) AS failed
        FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id
        WHERE d.tenant_id = ? AND d.updated_at >= ? AND a.attempted_at >= ?
