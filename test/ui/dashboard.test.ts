@@ -133,6 +133,30 @@ describe('dashboard in Chromium', () => {
     expect(await dead()).toHaveLength(0);
   }, 60_000);
 
+  it('filters jobs by external id, metadata and time, and deliveries by status, endpoint and time', async () => {
+    const job = (await callApi(base, stack.apiKey, `/v1/jobs/${jobIds[0]}`)).body;
+    await page.goto(`${base}/ui/jobs`);
+    await page.getByLabel('External id or metadata').fill(job.externalId.slice(0, 12));
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=/);
+    expect(await page.locator('tr[data-job]').count()).toBe(1);
+    await page.goto(`${base}/ui/jobs?q=${encodeURIComponent('"test":"dashboard"')}`);
+    expect(await page.locator('tr[data-job]').count()).toBe(jobIds.length);
+    await page.goto(`${base}/ui/jobs?since=2999-01-01T00:00`);
+    expect(await page.locator('tr[data-job]').count()).toBe(0);
+
+    const sub = (await callApi(base, stack.apiKey, '/v1/subscriptions')).body.data[0].id;
+    const all = (await callApi(base, stack.apiKey, `/v1/deliveries?subscriptionId=${sub}`)).body.data.length;
+    await page.goto(`${base}/ui/deliveries?subscriptionId=${sub}`);
+    expect(await page.locator('tr[data-delivery]').count()).toBe(all);
+    await page.goto(`${base}/ui/deliveries?status=delivered&since=2000-01-01T00:00`);
+    expect(await page.locator('tr[data-delivery]').count()).toBe(all);
+    await page.goto(`${base}/ui/deliveries?status=dead`);
+    expect(await page.locator('tr[data-delivery]').count()).toBe(0);
+    await page.goto(`${base}/ui/deliveries?since=2999-01-01T00:00`);
+    expect(await page.locator('tr[data-delivery]').count()).toBe(0);
+  });
+
   it('rotates the signing secret, shows it once, and a receiver that knows only the new one verifies the next webhook', async () => {
     await page.goto(`${base}/ui/signing-secrets`);
     await page.getByRole('button', { name: 'Rotate signing secret' }).click();

@@ -81,3 +81,10 @@ export const tenantOf = (c: UiContext): string | null => {
   const p = c.get('session').principal;
   return p.kind === 'tenant' ? p.tenantId : null;
 };
+
+/** `datetime-local` values carry no zone: the dashboard reads them as UTC, as its forms say. */
+export function parseUtc(value: string): number | null {
+  if (!value) return null;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
+  return Number.isFinite(ms) ? ms : null;
+}

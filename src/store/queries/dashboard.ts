@@ -1,5 +1,6 @@
-import type { Database } from '../port.ts';
-import type { JobRow, SubscriptionRow } from '../rows.ts';
+import type { Database, SqlValue } from '../port.ts';
+import type { DeliveryRow, JobRow, SubscriptionRow } from '../rows.ts';
+import { OPEN_DELIVERY } from './deliveries.ts';
 
 /** Read-only figures for the dashboard's overview, all scoped to one tenant. */
 export interface TenantOverview {
@@ -113,4 +114,57 @@ export function countRecoverable(db: Database, tenantId: string, since: number, 
       `SELECT count(*) AS n FROM deliveries WHERE tenant_id = ? AND status = 'dead' AND created_at >= ? AND (? IS NULL OR subscription_id = ?)`,
     )
     .get(tenantId, since, subscriptionId, subscriptionId)!.n;
+}
+
+export interface JobSearch {
+  state?: string;
+  provider?: string;
+  /** An external id (exact or part of it) or text in the metadata JSON. */
+  text?: string;
+  /** Registered at or after (epoch ms). */
+  since?: number;
+  beforeId?: string;
+  limit: number;
+}
+
+const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The jobs list of the API (newest first, keyset by id) with the dashboard's search and time filters. */
+export function searchJobs(db: Database, tenantId: string, q: JobSearch): JobRow[] {
+  const where = ['tenant_id = ?', 'deleted_at IS NULL'];
+  const params: SqlValue[] = [tenantId];
+  if (q.state) where.push('state = ?'), params.push(q.state);
+  if (q.provider) where.push('provider = ?'), params.push(q.provider);
+  if (q.text) {
+    where.push("(external_id LIKE ? ESCAPE '\\' OR metadata LIKE ? ESCAPE '\\')");
+    params.push(likePattern(q.text), likePattern(q.text));
+  }
+  if (q.since !== undefined) where.push('created_at >= ?'), params.push(Math.floor(q.since));
+  if (q.beforeId) where.push('id < ?'), params.push(q.beforeId);
+  params.push(q.limit);
+  return db.prepare<JobRow>(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params);
+}
+
+export interface DeliverySearch {
+  status?: string;
+  subscriptionId?: string;
+  since?: number;
+  beforeId?: string;
+  limit: number;
+}
+
+/** The deliveries list of the API with a time filter (created at or after `since`). */
+export function searchDeliveries(db: Database, tenantId: string, q: DeliverySearch): DeliveryRow[] {
+  const where = ['tenant_id = ?'];
+  const params: SqlValue[] = [tenantId];
+  if (q.status) {
+    where.push('status = ?');
+    params.push(q.status);
+    if (q.status !== 'delivered') where.push(OPEN_DELIVERY);
+  }
+  if (q.subscriptionId) where.push('subscription_id = ?'), params.push(q.subscriptionId);
+  if (q.since !== undefined) where.push('created_at >= ?'), params.push(Math.floor(q.since));
+  if (q.beforeId) where.push('id < ?'), params.push(q.beforeId);
+  params.push(q.limit);
+  return db.prepare<DeliveryRow>(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params);
 }

@@ -1,9 +1,14 @@
 import type { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
-import { countRecoverable } from '../../../store/queries/dashboard.ts';
+import { countRecoverable, searchDeliveries } from '../../../store/queries/dashboard.ts';
+import { presentDelivery } from '../../present.ts';
+import { decodeCursor, page } from '../../pagination.ts';
+import { ProblemError } from '../../problem.ts';
 import { problemText } from '../api.ts';
-import { backTo, field, flashOf, formOf, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
+import { backTo, field, flashOf, formOf, parseUtc, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
 import { ActionButton, Badge, Csrf, Page, Time, UI, query, type Flash } from '../layout.tsx';
+
+const PAGE = 50;
 
 const STATUSES: [string, string][] = [
   ['', 'any'],
@@ -15,21 +20,21 @@ const STATUSES: [string, string][] = [
 ];
 
 export function registerDeliveries(ui: Hono<UiEnv>, deps: AppDeps): void {
-  ui.get('/deliveries', (c) => deliveriesPage(c, flashOf(c)));
+  ui.get('/deliveries', (c) => deliveriesPage(c, deps, flashOf(c)));
 
   ui.post('/deliveries/:id/retry', async (c) => {
     const back = backTo(field(await formOf(c), 'back'), `${UI}/deliveries`);
     const answer = await c.get('api')('POST', `/v1/deliveries/${encodeURIComponent(c.req.param('id'))}/retry`);
-    if (!answer.ok) return deliveriesPage(c, { kind: 'error', text: problemText(answer.body) });
+    if (!answer.ok) return deliveriesPage(c, deps, { kind: 'error', text: problemText(answer.body) });
     return c.redirect(withOk(back, 'retried'), 303);
   });
 
   // Step one of "recover since": say how many would be queued, and ask.
   ui.post('/deliveries/recover/confirm', async (c) => {
     const form = await formOf(c);
-    const since = parseLocalTime(field(form, 'since'));
+    const since = parseUtc(field(form, 'since'));
     const subscriptionId = field(form, 'subscriptionId');
-    if (since == null) return deliveriesPage(c, { kind: 'error', text: 'since: give a date and time.' });
+    if (since == null) return deliveriesPage(c, deps, { kind: 'error', text: 'since: give a date and time.' });
     const tenantId = tenantOf(c);
     if (!tenantId) return c.redirect(`${UI}/overview`, 303);
     const n = countRecoverable(deps.db, tenantId, since, subscriptionId || null);
@@ -59,32 +64,38 @@ export function registerDeliveries(ui: Hono<UiEnv>, deps: AppDeps): void {
     const body: Record<string, string> = { since: field(form, 'since') };
     if (subscriptionId) body.subscriptionId = subscriptionId;
     const answer = await c.get('api')('POST', '/v1/deliveries/recover', body);
-    if (!answer.ok) return deliveriesPage(c, { kind: 'error', text: problemText(answer.body) });
+    if (!answer.ok) return deliveriesPage(c, deps, { kind: 'error', text: problemText(answer.body) });
     return c.redirect(withOk(`${UI}/deliveries`, 'recovered', answer.body.queued), 303);
   });
 }
 
-/** `datetime-local` values carry no zone: they are read as UTC, as the page says. */
-function parseLocalTime(value: string): number | null {
-  if (!value) return null;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-async function deliveriesPage(c: UiContext, flash: Flash | null) {
+async function deliveriesPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
   const api = c.get('api');
   const status = c.req.query('status') ?? '';
   const subscriptionId = c.req.query('subscriptionId') ?? '';
   const cursor = c.req.query('cursor') ?? '';
-  const [list, subs] = await Promise.all([
-    api('GET', `/v1/deliveries${query({ status, subscriptionId, cursor, limit: '50' })}`),
-    api('GET', '/v1/subscriptions?limit=100'),
-  ]);
-  if (!list.ok && !flash) flash = { kind: 'error', text: problemText(list.body) };
-  const rows: any[] = list.ok ? list.body.data : [];
+  const sinceText = c.req.query('since') ?? '';
+  const tenantId = tenantOf(c);
+  if (!tenantId) return c.redirect(`${UI}/tenants`, 303);
+  const subs = await api('GET', '/v1/subscriptions?limit=100');
   const endpoints: any[] = subs.ok ? subs.body.data : [];
+  let list: { data: any[]; nextCursor: string | null } = { data: [], nextCursor: null };
+  try {
+    const rows = searchDeliveries(deps.db, tenantId, {
+      status: STATUSES.some(([v]) => v === status) ? status || undefined : undefined,
+      subscriptionId: endpoints.some((e) => e.id === subscriptionId) ? subscriptionId : undefined,
+      since: parseUtc(sinceText) ?? undefined,
+      beforeId: cursor ? decodeCursor(cursor, 'msg') : undefined,
+      limit: PAGE + 1,
+    });
+    list = page(rows, PAGE, presentDelivery);
+  } catch (err) {
+    flash = { kind: 'error', text: err instanceof ProblemError ? problemText(err) : 'The list could not be read.' };
+  }
+  const rows = list.data;
+  const filters = { status, subscriptionId, since: sinceText };
   const session = c.get('session');
-  const here = `${UI}/deliveries${query({ status, subscriptionId, cursor })}`;
+  const here = `${UI}/deliveries${query({ ...filters, cursor })}`;
   const hourAgo = new Date(Date.now() - 3600_000).toISOString().slice(0, 16);
   return c.html(
     <Page title="Deliveries" session={session} current="deliveries" flash={flash} live>
@@ -100,6 +111,10 @@ async function deliveriesPage(c: UiContext, flash: Flash | null) {
           </select>
         </div>
         <EndpointSelect id="f-endpoint" endpoints={endpoints} selected={subscriptionId} />
+        <div>
+          <label for="f-since">Created since (UTC)</label>
+          <input id="f-since" name="since" type="datetime-local" value={sinceText} />
+        </div>
         <button type="submit">Filter</button>
       </form>
       <div id="deliveries-live" data-live>
@@ -155,10 +170,8 @@ async function deliveriesPage(c: UiContext, flash: Flash | null) {
         </div>
       </div>
       <nav class="pager" aria-label="Pages">
-        {cursor && <a href={`${UI}/deliveries${query({ status, subscriptionId })}`}>Newest</a>}
-        {list.ok && list.body.nextCursor && (
-          <a href={`${UI}/deliveries${query({ status, subscriptionId, cursor: list.body.nextCursor })}`}>Older deliveries</a>
-        )}
+        {cursor && <a href={`${UI}/deliveries${query(filters)}`}>Newest</a>}
+        {list.nextCursor && <a href={`${UI}/deliveries${query({ ...filters, cursor: list.nextCursor })}`}>Older deliveries</a>}
       </nav>
       <section class="card" aria-labelledby="recover-title">
         <h2 id="recover-title">Recover since</h2>

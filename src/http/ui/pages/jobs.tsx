@@ -2,22 +2,46 @@ import type { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
 import { JOB_STATES } from '../../../core/types.ts';
 import { problemText } from '../api.ts';
-import { flashOf, withOk, type UiContext, type UiEnv } from '../context.ts';
+import { flashOf, parseUtc, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
+import { searchJobs } from '../../../store/queries/dashboard.ts';
+import { presentJob } from '../../present.ts';
+import { decodeCursor, page } from '../../pagination.ts';
+import { ProblemError } from '../../problem.ts';
 import { ActionButton, Badge, Page, Time, UI, duration, pretty, query, type Flash } from '../layout.tsx';
 
 const MAX_DELIVERY_DETAILS = 50;
+const PAGE = 25;
 
 export function registerJobs(ui: Hono<UiEnv>, deps: AppDeps): void {
   const providers = deps.providers.list().map((p) => p.name as string);
 
-  ui.get('/jobs', async (c) => {
+  ui.get('/jobs', (c) => {
     const state = c.req.query('state') ?? '';
     const provider = c.req.query('provider') ?? '';
+    const text = (c.req.query('q') ?? '').trim();
+    const sinceText = c.req.query('since') ?? '';
     const cursor = c.req.query('cursor') ?? '';
-    const answer = await c.get('api')('GET', `/v1/jobs${query({ state, provider, cursor, limit: '25' })}`);
-    const flash: Flash | null = answer.ok ? flashOf(c) : { kind: 'error', text: problemText(answer.body) };
-    const jobs: any[] = answer.ok ? answer.body.data : [];
-    const next: string | null = answer.ok ? answer.body.nextCursor : null;
+    const tenantId = tenantOf(c);
+    if (!tenantId) return c.redirect(`${UI}/tenants`, 303);
+    let flash: Flash | null = flashOf(c);
+    let result: { data: any[]; nextCursor: string | null } = { data: [], nextCursor: null };
+    const since = parseUtc(sinceText);
+    try {
+      const rows = searchJobs(deps.db, tenantId, {
+        state: (JOB_STATES as readonly string[]).includes(state) ? state : undefined,
+        provider: providers.includes(provider) ? provider : undefined,
+        text: text || undefined,
+        since: since ?? undefined,
+        beforeId: cursor ? decodeCursor(cursor, 'job') : undefined,
+        limit: PAGE + 1,
+      });
+      result = page(rows, PAGE, (r) => presentJob(r, deps.secretBox));
+    } catch (err) {
+      flash = { kind: 'error', text: err instanceof ProblemError ? problemText(err) : 'The list could not be read.' };
+    }
+    const jobs = result.data;
+    const next = result.nextCursor;
+    const filters = { state, provider, q: text, since: sinceText };
     return c.html(
       <Page title="Jobs" session={c.get('session')} current="jobs" flash={flash} live>
         <form method="get" action={`${UI}/jobs`} class="filters" aria-label="Filter jobs">
@@ -42,6 +66,14 @@ export function registerJobs(ui: Hono<UiEnv>, deps: AppDeps): void {
                 </option>
               ))}
             </select>
+          </div>
+          <div>
+            <label for="f-q">External id or metadata</label>
+            <input id="f-q" name="q" value={text} />
+          </div>
+          <div>
+            <label for="f-since">Registered since (UTC)</label>
+            <input id="f-since" name="since" type="datetime-local" value={sinceText} />
           </div>
           <button type="submit">Filter</button>
         </form>
@@ -90,8 +122,8 @@ export function registerJobs(ui: Hono<UiEnv>, deps: AppDeps): void {
           </div>
         </div>
         <nav class="pager" aria-label="Pages">
-          {cursor && <a href={`${UI}/jobs${query({ state, provider })}`}>Newest</a>}
-          {next && <a href={`${UI}/jobs${query({ state, provider, cursor: next })}`}>Older jobs</a>}
+          {cursor && <a href={`${UI}/jobs${query(filters)}`}>Newest</a>}
+          {next && <a href={`${UI}/jobs${query({ ...filters, cursor: next })}`}>Older jobs</a>}
         </nav>
       </Page>,
     );
