@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppDeps } from '../deps.ts';
 import { authenticateApiKey } from '../../store/queries/authenticate.ts';
@@ -25,7 +25,8 @@ const PUBLIC = new Set([`${UI}/sign-in`, `${UI}/assets/app.css`, `${UI}/assets/a
 
 /** The dashboard at /ui: server-rendered pages over the API of `app` itself. */
 export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
-  const ui = new Hono<UiEnv>();
+  // Its own app, entered through one middleware: its pages are not API routes (nor in the OpenAPI document).
+  const ui = new Hono<UiEnv>({ strict: false }).basePath(UI);
   const sessions = new SessionStore(() => deps.clock.now());
 
   ui.use('*', securityHeaders());
@@ -116,10 +117,10 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
       404,
     ),
   );
-  const home = (c: any) => c.redirect(`${UI}/overview`, 303);
-  ui.get('/', home);
-  app.route(UI, ui);
-  app.get(`${UI}/`, home);
+  ui.get('/', (c) => c.redirect(`${UI}/overview`, 303));
+  const dashboard: MiddlewareHandler = async (c) => ui.fetch(c.req.raw, c.env);
+  app.use(UI, dashboard);
+  app.use(`${UI}/*`, dashboard);
 }
 
 class SignedOut extends Error {}
