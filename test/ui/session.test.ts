@@ -71,6 +71,17 @@ describe('dashboard sessions', () => {
     expect((await get('/ui/overview', cookie)).status).toBe(303);
   });
 
+  it("sends the admin to the tenants pages, never through a tenant page (which would end the session)", async () => {
+    const cookie = cookieOf(await signIn(ADMIN_TOKEN));
+    for (const path of ['/ui/jobs', '/ui/endpoints', '/ui/overview']) {
+      const res = await get(path, cookie);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get('location')).toBe('/ui/tenants');
+    }
+    expect((await get('/ui/tenants', cookie)).status).toBe(200);
+    expect((await get('/ui/catalog', cookie)).status).toBe(200);
+  });
+
   it('sends strict headers on every page', async () => {
     const res = await api.fetch('/ui/sign-in', { key: null });
     expect(res.headers.get('x-frame-options')).toBe('DENY');

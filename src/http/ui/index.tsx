@@ -21,6 +21,7 @@ import { registerTenants } from './pages/tenants.tsx';
 import { registerCatalog } from './pages/catalog.tsx';
 
 const COOKIE = 'pollhook_session';
+const ADMIN_PAGES = /^\/ui(\/(tenants(\/.*)?|catalog|sign-out|live))?\/?$/;
 const PUBLIC = new Set([`${UI}/sign-in`, `${UI}/assets/app.css`, `${UI}/assets/app.js`]);
 
 /** The dashboard at /ui: server-rendered pages over the API of `app` itself. */
@@ -69,6 +70,8 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
       const form = await formOf(c);
       if (!csrfTokenMatches(session.csrf, form._csrf)) return c.text('Missing or wrong CSRF token.', 403);
     }
+    // The admin token is not a tenant key: the tenant pages are not the admin's.
+    if (session.principal.kind === 'admin' && !ADMIN_PAGES.test(c.req.path)) return c.redirect(`${UI}/tenants`, 303);
     const requestId = globalThis.crypto.randomUUID();
     c.set('session', session);
     c.set('requestId', requestId);
