@@ -18,15 +18,16 @@ nav.main ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.
 nav.main a[aria-current=page]{font-weight:700;text-decoration:underline 2px}
 .who{display:flex;gap:.5rem;align-items:center;font-size:.9rem}
 .who button{background:transparent;color:#f9fafb;border:1px solid #9ca3af}
-main{max-width:72rem;margin:0 auto;padding:1rem}
+main{max-width:80rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 section.card,.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:1rem;margin:0 0 1rem}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}
 .stat{font-size:1.6rem;font-weight:700}
 .muted{color:var(--muted)}
-.table-wrap{overflow-x:auto}
-table{border-collapse:collapse;width:100%;background:var(--card)}
+.table-wrap{overflow-x:auto;margin-bottom:1rem}
+table{border-collapse:collapse;width:100%;background:var(--card);font-size:.9rem}
+td code,td a{overflow-wrap:anywhere}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.85rem;color:var(--muted)}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
