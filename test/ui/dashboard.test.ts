@@ -185,6 +185,41 @@ describe('dashboard in Chromium', () => {
     expect(await page.getByRole('button', { name: 'Expire now' }).count()).toBe(0);
   }, 40_000);
 
+  it('edits an endpoint\'s event types, disables it (showing why and when) and enables it again', async () => {
+    const sub = (await callApi(base, stack.apiKey, '/v1/subscriptions')).body.data[0].id;
+    await page.goto(`${base}/ui/endpoints/${sub}`);
+    await page.getByLabel('job.progress').check();
+    await page.getByLabel('job.pending').uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The endpoint is saved.').waitFor();
+    const events = (await callApi(base, stack.apiKey, `/v1/subscriptions/${sub}`)).body.events;
+    expect(events).toContain('job.progress');
+    expect(events).not.toContain('job.pending');
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText('The endpoint is disabled.').waitFor();
+    expect(await page.getByTestId('endpoint-state').innerText()).toMatch(/disabled.*since \d{4}-\d\d-\d\d .*disabled by the user/s);
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText('The endpoint is enabled.').waitFor();
+    expect((await callApi(base, stack.apiKey, `/v1/subscriptions/${sub}`)).body.enabled).toBe(true);
+  });
+
+  it('creates an API key shown once with a copy button, and revokes it', async () => {
+    await page.goto(`${base}/ui/api-keys`);
+    await page.getByLabel('Name').fill('ci deploys');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.locator('#new-key').innerText()).trim();
+    expect(key).toMatch(/^ph_/);
+    expect(await page.getByRole('button', { name: 'Copy' }).count()).toBe(1);
+    expect((await callApi(base, key, '/v1/jobs')).status).toBe(200);
+    await page.goto(`${base}/ui/api-keys`);
+    expect(await page.content()).not.toContain(key);
+    const row = page.locator('tr', { hasText: 'ci deploys' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('The API key is revoked.').waitFor();
+    expect((await callApi(base, key, '/v1/jobs')).status).toBe(401);
+  });
+
   it('stores a connection without ever showing its credentials back', async () => {
     await page.goto(`${base}/ui/connections`);
     await page.getByLabel('Name').fill('production');
@@ -249,6 +284,16 @@ describe('dashboard in Chromium', () => {
     await adminPage.getByRole('button', { name: 'Create tenant' }).click();
     const key = (await adminPage.locator('#tenant-key').innerText()).trim();
     expect(key).toMatch(/^ph_/);
+    expect((await adminPage.locator('#tenant-secret').innerText()).trim()).toMatch(/^whsec_/);
+    // The admin issues the new tenant a second key, then revokes it.
+    await adminPage.getByRole('link', { name: 'second' }).click();
+    await adminPage.getByLabel('Name').fill('spare');
+    await adminPage.getByRole('button', { name: 'Issue key' }).click();
+    const spare = (await adminPage.locator('#new-key').innerText()).trim();
+    expect((await callApi(base, spare, '/v1/jobs')).status).toBe(200);
+    await adminPage.locator('tr', { hasText: 'spare' }).getByRole('button', { name: 'Revoke' }).click();
+    await adminPage.getByText('The API key is revoked.').waitFor();
+    expect((await callApi(base, spare, '/v1/jobs')).status).toBe(401);
     await admin.close();
 
     const other = await browser.newContext();
