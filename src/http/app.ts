@@ -146,7 +146,7 @@ function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     await next();
     c.res.headers.set('x-request-id', requestId);
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, durationMs: deps.clock.now() - started };
-    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') logger.debug(line, 'request');
+    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics' || c.req.path === '/ui/live') logger.debug(line, 'request');
     else logger.info(line, 'request');
   };
 }
