@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -22,12 +22,20 @@ describe('dashboard in Chromium', () => {
   let secrets: string[] = [];
   const cspViolations: string[] = [];
   const jobIds: string[] = [];
+  let launchError: Error | null = null;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([
+    let launched: Browser | Error;
+    [stack, launched] = await Promise.all([
       startStack({ stepMs: 60, env: { POLLHOOK_ADMIN_TOKEN: ADMIN_TOKEN, POLLHOOK_RETRY_SCHEDULE: '100ms,100ms' } }),
-      launchBrowser(),
+      launchBrowser().catch((err: Error) => err),
     ]);
+    // No browser: every test below fails with the reason (never skipped).
+    if (launched instanceof Error) {
+      launchError = launched;
+      return;
+    }
+    browser = launched;
     base = stack.service.url;
     secrets = [stack.signingSecret];
     // 400, not 5xx: a failing endpoint that does not open the origin's circuit breaker (which would only delay the test).
@@ -35,6 +43,10 @@ describe('dashboard in Chromium', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await newPage(context);
   }, 60_000);
+
+  beforeEach(() => {
+    if (launchError) throw launchError;
+  });
 
   afterAll(async () => {
     await browser?.close();
