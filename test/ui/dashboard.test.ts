@@ -202,8 +202,13 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${base}/ui/endpoints/${sub}`);
     await page.getByLabel('job.progress').check();
     await page.getByLabel('job.pending').uncheck();
+    await page.getByLabel('Description').fill('<img src=x onerror="window.pwned=1">');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('The endpoint is saved.').waitFor();
+    await page.goto(`${base}/ui/endpoints`);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.getByText('<img src=x onerror="window.pwned=1">').count()).toBe(1);
+    await page.goto(`${base}/ui/endpoints/${sub}`);
     const events = (await callApi(base, stack.apiKey, `/v1/subscriptions/${sub}`)).body.events;
     expect(events).toContain('job.progress');
     expect(events).not.toContain('job.pending');

@@ -49,6 +49,22 @@ describe('dashboard sessions', () => {
     expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
   });
 
+  it('gives a new session id on every sign-in and ends the previous one', async () => {
+    const first = cookieOf(await signIn(apiKey));
+    const second = cookieOf(
+      await api.fetch('/ui/sign-in', {
+        key: null,
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: api.url, cookie: first },
+        body: new URLSearchParams({ credential: apiKey }).toString(),
+      }),
+    );
+    expect(second).not.toBe(first);
+    expect((await get('/ui/jobs', second)).status).toBe(200);
+    expect((await get('/ui/jobs', first)).status).toBe(303);
+  });
+
   it('ends a session after 8 hours', async () => {
     const cookie = cookieOf(await signIn(apiKey));
     expect((await get('/ui/jobs', cookie)).status).toBe(200);

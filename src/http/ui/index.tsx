@@ -47,6 +47,9 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
     const credential = field(await formOf(c), 'credential');
     const principal = signIn(deps, credential);
     if (!principal) return c.html(<SignIn flash={{ kind: 'error', text: 'That API key or admin token is not valid.' }} />, 401);
+    // A fresh id on every sign-in (no fixation); the browser's previous session ends.
+    const previous = getCookie(c, COOKIE);
+    if (previous) sessions.destroy(previous);
     const session = sessions.create(principal);
     setCookie(c, COOKIE, session.id, {
       httpOnly: true,
