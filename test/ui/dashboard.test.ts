@@ -9,7 +9,6 @@ import { waitFor } from '../helpers/wait.ts';
 import { launchBrowser, screenshots, seriousViolations } from './browser.ts';
 
 const ADMIN_TOKEN = 'admin-token-for-the-dashboard-tests';
-const TIMEOUT = { timeout: 30_000 };
 
 describe('dashboard in Chromium', () => {
   let stack: Stack;
