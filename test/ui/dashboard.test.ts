@@ -69,7 +69,7 @@ describe('dashboard in Chromium', () => {
     await p.waitForURL(/\/ui\/(overview|tenants)$/);
   }
 
-  const registerJob = async (scenario: string) => {
+  const registerJob = async (scenario: string, extra: Record<string, unknown> = {}) => {
     const upstream = stack.sim.createJob({ provider: 'fotolabs', scenario });
     const { status, job } = await stack.createJob({
       provider: 'fotolabs',
@@ -78,6 +78,7 @@ describe('dashboard in Chromium', () => {
       metadata: { test: 'dashboard' },
       pollIntervalSeconds: 0.25,
       maxPollIntervalSeconds: 0.5,
+      ...extra,
     });
     expect(status, JSON.stringify(job)).toBe(201);
     jobIds.push(job.id);
@@ -195,6 +196,22 @@ describe('dashboard in Chromium', () => {
     await page.getByText('The previous signing secret no longer signs.').waitFor();
     expect(await page.getByRole('button', { name: 'Expire now' }).count()).toBe(0);
   }, 40_000);
+
+  it('lists a job that hit its deadline on the overview, and cancels a job from its page', async () => {
+    const late = await registerJob('slow', { timeoutSeconds: 1 });
+    await waitFor(async () => (await callApi(base, stack.apiKey, `/v1/jobs/${late}`)).body.error?.code === 'deadline_exceeded', {
+      message: 'the deadline',
+    });
+    await page.goto(`${base}/ui/overview`);
+    expect(await page.locator(`a[href="/ui/jobs/${late}"]`).count()).toBe(1);
+    expect(await page.locator('svg title').innerHTML()).toMatch(/\d+ successful and [1-9]\d* failed attempts/);
+
+    const slow = await registerJob('slow');
+    await page.goto(`${base}/ui/jobs/${slow}`);
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByText('The job is no longer tracked').waitFor();
+    expect((await callApi(base, stack.apiKey, `/v1/jobs/${slow}`)).status).toBe(404);
+  });
 
   it('edits an endpoint\'s event types, disables it (showing why and when) and enables it again', async () => {
     const sub = (await callApi(base, stack.apiKey, '/v1/subscriptions')).body.data[0].id;
