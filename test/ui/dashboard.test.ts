@@ -346,6 +346,24 @@ describe('dashboard in Chromium', () => {
     await other.close();
   });
 
+  it('reads without JavaScript, and the keyboard reaches the skip link first', async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const p = await newPage(noScript);
+    await signIn(p, stack.apiKey);
+    await p.goto(`${base}/ui/jobs/${jobIds[0]}`);
+    expect(await p.locator('li[data-event="job.succeeded"]').count()).toBe(1);
+    expect(await p.locator('[data-delivery] .s-delivered').count()).toBeGreaterThan(0);
+    await p.goto(`${base}/ui/deliveries?status=delivered`);
+    expect(await p.locator('tr[data-delivery]').count()).toBeGreaterThan(0);
+    await noScript.close();
+
+    await page.goto(`${base}/ui/overview`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#content');
+  });
+
   it('refuses a cross-site POST, and a POST without the CSRF token', async () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'pollhook_session')!;
     const keysBefore = (await callApi(base, stack.apiKey, '/v1/api-keys')).body.data.length;
