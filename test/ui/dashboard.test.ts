@@ -202,8 +202,13 @@ describe('dashboard in Chromium', () => {
     await waitFor(async () => (await callApi(base, stack.apiKey, `/v1/jobs/${late}`)).body.error?.code === 'deadline_exceeded', {
       message: 'the deadline',
     });
+    const gone = await startReceiver({ secrets: () => secrets, respond: () => 410 });
+    const stopped = await registerJob('success', { callbackUrl: gone.url });
+    await waitFor(async () => (await callApi(base, stack.apiKey, `/v1/jobs/${stopped}`)).body.callbackDisabledReason, { message: 'the callback stopped' });
+    await gone.close();
     await page.goto(`${base}/ui/overview`);
     expect(await page.locator(`a[href="/ui/jobs/${late}"]`).count()).toBe(1);
+    expect(await page.locator('li', { hasText: 'callback of' }).locator(`a[href="/ui/jobs/${stopped}"]`).count()).toBe(1);
     expect(await page.locator('svg title').innerHTML()).toMatch(/\d+ successful and [1-9]\d* failed attempts/);
 
     const slow = await registerJob('slow');

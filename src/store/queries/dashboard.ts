@@ -13,6 +13,8 @@ export interface TenantOverview {
   /** Delivery attempts in the last hour, in 12 five-minute buckets, oldest first. */
   attemptBuckets: { ok: number; failed: number }[];
   troubledEndpoints: SubscriptionRow[];
+  /** Jobs whose callback answered 410 Gone: pollhook stopped sending to it. */
+  stoppedCallbacks: JobRow[];
   deadlineJobs: JobRow[];
 }
 
@@ -59,6 +61,9 @@ export function tenantOverview(db: Database, tenantId: string, now: number): Ten
       'SELECT * FROM subscriptions WHERE tenant_id = ? AND deleted_at IS NULL AND (enabled = 0 OR failing_since IS NOT NULL) ORDER BY id DESC LIMIT 20',
     )
     .all(tenantId);
+  const stoppedCallbacks = db
+    .prepare<JobRow>('SELECT * FROM jobs WHERE tenant_id = ? AND deleted_at IS NULL AND callback_disabled_at IS NOT NULL ORDER BY id DESC LIMIT 10')
+    .all(tenantId);
   const deadlineJobs = db
     .prepare<JobRow>(
       `SELECT * FROM jobs WHERE tenant_id = ? AND deleted_at IS NULL AND error LIKE '%"deadline_exceeded"%' ORDER BY id DESC LIMIT 10`,
@@ -72,6 +77,7 @@ export function tenantOverview(db: Database, tenantId: string, now: number): Ten
     lastHour: { delivered: hour.delivered ?? 0, retrying: hour.retrying ?? 0, dead: hour.dead ?? 0 },
     attemptBuckets,
     troubledEndpoints,
+    stoppedCallbacks,
     deadlineJobs,
   };
 }

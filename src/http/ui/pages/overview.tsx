@@ -99,7 +99,7 @@ function Troubled({ o, box }: { o: TenantOverview; box: AppDeps['secretBox'] }) 
     <div class="grid">
       <section class="card" aria-labelledby="t-endpoints">
         <h2 id="t-endpoints">Failing or disabled endpoints</h2>
-        {o.troubledEndpoints.length === 0 ? (
+        {o.troubledEndpoints.length === 0 && o.stoppedCallbacks.length === 0 ? (
           <p class="muted">None.</p>
         ) : (
           <ul>
@@ -115,6 +115,11 @@ function Troubled({ o, box }: { o: TenantOverview; box: AppDeps['secretBox'] }) 
                     disabled <Time at={s.disabledAt} />: {s.disabledReason}
                   </span>
                 )}
+              </li>
+            ))}
+            {o.stoppedCallbacks.map((j) => presentJob(j, box)).map((j) => (
+              <li>
+                callback of <a href={`${UI}/jobs/${j.id}`}>{j.externalId}</a> <span class="s-bad">stopped: {j.callbackDisabledReason}</span>
               </li>
             ))}
           </ul>
