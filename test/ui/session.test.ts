@@ -98,6 +98,14 @@ describe('dashboard sessions', () => {
     expect((await get('/ui/catalog', cookie)).status).toBe(200);
   });
 
+  it("logs a page and the API calls it makes under the page's request id", async () => {
+    const cookie = cookieOf(await signIn(apiKey));
+    const res = await api.fetch('/ui/api-keys', { key: null, headers: { cookie, 'x-request-id': 'page-42' } });
+    expect(res.status).toBe(200);
+    const paths = api.logs.filter((l) => (l.obj as any).requestId === 'page-42' && l.msg === 'request').map((l) => (l.obj as any).path);
+    expect(paths.sort()).toEqual(['/ui/api-keys', '/v1/api-keys']);
+  });
+
   it('sends strict headers on every page', async () => {
     const res = await api.fetch('/ui/sign-in', { key: null });
     expect(res.headers.get('x-frame-options')).toBe('DENY');

@@ -75,7 +75,7 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
     }
     // The admin token is not a tenant key: the tenant pages are not the admin's.
     if (session.principal.kind === 'admin' && !ADMIN_PAGES.test(c.req.path)) return c.redirect(`${UI}/tenants`, 303);
-    const requestId = globalThis.crypto.randomUUID();
+    const requestId: string = (c.env as { requestId?: string } | undefined)?.requestId ?? globalThis.crypto.randomUUID();
     c.set('session', session);
     c.set('requestId', requestId);
     const call = apiCaller(app, session, requestId);
@@ -124,7 +124,8 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
     ),
   );
   ui.get('/', (c) => c.redirect(`${UI}/overview`, 303));
-  const dashboard: MiddlewareHandler = async (c) => ui.fetch(c.req.raw, c.env);
+  // The page's request id goes along, so its log line and those of the API calls it makes share it.
+  const dashboard: MiddlewareHandler = async (c) => ui.fetch(c.req.raw, { ...(c.env as object), requestId: c.get('requestId') });
   app.use(UI, dashboard);
   app.use(`${UI}/*`, dashboard);
 }
