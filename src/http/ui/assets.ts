@@ -32,6 +32,7 @@ th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);ve
 th{font-size:.85rem;color:var(--muted)}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 pre{background:var(--code);padding:.75rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+pre.snippet{white-space:pre;word-break:normal}
 .badge{display:inline-block;padding:0 .4rem;border-radius:999px;font-size:.8rem;font-weight:600;border:1px solid currentColor}
 .s-succeeded,.s-delivered,.s-ok{color:var(--ok)}
 .s-failed,.s-dead,.s-bad{color:var(--bad)}

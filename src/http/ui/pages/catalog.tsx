@@ -73,12 +73,12 @@ export function registerCatalog(ui: Hono<UiEnv>, _deps: AppDeps): void {
         <section class="card" aria-labelledby="verify-title">
           <h2 id="verify-title">Verify a webhook</h2>
           <h3>TypeScript</h3>
-          <pre id="snippet-ts">{TS_SNIPPET}</pre>
+          <pre id="snippet-ts" class="snippet" tabindex={0} aria-label="TypeScript snippet">{TS_SNIPPET}</pre>
           <button type="button" class="secondary" data-copy="snippet-ts">
             Copy TypeScript
           </button>
           <h3>Python</h3>
-          <pre id="snippet-py">{PY_SNIPPET}</pre>
+          <pre id="snippet-py" class="snippet" tabindex={0} aria-label="Python snippet">{PY_SNIPPET}</pre>
           <button type="button" class="secondary" data-copy="snippet-py">
             Copy Python
           </button>
