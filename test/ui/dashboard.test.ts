@@ -234,6 +234,7 @@ describe('dashboard in Chromium', () => {
     expect(events).toContain('job.progress');
     expect(events).not.toContain('job.pending');
 
+    expect(await page.locator('#endpoint-live li[data-delivery]').count()).toBe(10);
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.getByText('The endpoint is disabled.').waitFor();
     expect(await page.getByTestId('endpoint-state').innerText()).toMatch(/disabled.*since \d{4}-\d\d-\d\d .*disabled by the user/s);

@@ -169,6 +169,8 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
   const s = answer.body;
   const tenantId = tenantOf(c);
   const rate = tenantId ? endpointSuccess(deps.db, tenantId, deps.clock.now() - DAY_MS).get(s.id) : undefined;
+  const recent = await c.get('api')('GET', `/v1/deliveries?subscriptionId=${s.id}&limit=10`);
+  const deliveries: any[] = recent.ok ? recent.body.data : [];
   const here = `${UI}/endpoints/${s.id}`;
   return c.html(
     <Page title={`Endpoint ${s.url}`} session={session} current="endpoints" flash={flash} live>
@@ -179,6 +181,19 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
             <EndpointState s={s} />
           </p>
           <p>Recent success: {rateText(rate)}</p>
+          <h3>Latest deliveries</h3>
+          {deliveries.length === 0 ? (
+            <p class="muted">None yet.</p>
+          ) : (
+            <ul>
+              {deliveries.map((d) => (
+                <li data-delivery={d.id}>
+                  <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> <a href={`${UI}/jobs/${d.jobId}`}>#{d.sequence} of {d.jobId}</a>{' '}
+                  <Time at={d.createdAt} /> {d.lastStatusCode ? `· HTTP ${d.lastStatusCode}` : ''} {d.lastError && d.status !== 'delivered' ? `· ${d.lastError}` : ''}
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
         <p>
           {s.enabled ? (
