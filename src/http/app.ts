@@ -21,6 +21,7 @@ import { registerEventFeedRoutes } from './routes/events.ts';
 import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
 import { registerRestHookRoutes } from './routes/restHooks.ts';
 import { registerReplayRoutes } from './routes/replay.ts';
+import { registerDashboard } from './ui/index.tsx';
 
 export type { AppDeps, AppEnv } from './deps.ts';
 
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   registerDocs(app, deps.docsAssets);
   registerDocumentationPaths(app);
+  registerDashboard(app, deps);
 
   app.notFound((c) => problemResponse(c, 'not-found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((err, c) => {
@@ -192,7 +194,7 @@ function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     await next();
     c.res.headers.set('x-request-id', requestId);
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, durationMs: deps.clock.now() - started };
-    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') logger.debug(line, 'request');
+    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics' || c.req.path === '/ui/live') logger.debug(line, 'request');
     else logger.info(line, 'request');
   };
 }
