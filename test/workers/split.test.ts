@@ -66,12 +66,14 @@ describe('a tenant split across shards', () => {
     const members = new Set<number>();
     for (let i = 0; i < 12; i++) {
       const upstream = sim.createJob({ provider: 'fotolabs', scenario: 'success' });
-      const r = await call('/v1/jobs', big.body.apiKey, { provider: 'fotolabs', externalId: upstream.id, credentials: { apiKey: upstream.apiKey }, pollIntervalSeconds: 0.25, maxPollIntervalSeconds: 0.5 });
+      const registration = { provider: 'fotolabs', externalId: upstream.id, credentials: { apiKey: upstream.apiKey }, pollIntervalSeconds: 0.25, maxPollIntervalSeconds: 0.5 };
+      const r = await call('/v1/jobs', big.body.apiKey, registration);
       expect(r.status).toBe(201);
       jobs.push(r.body.id);
       members.add(memberOf('fotolabs', upstream.id, 4));
       if (i === 0) {
-        const again = await call('/v1/jobs', big.body.apiKey, { provider: 'fotolabs', externalId: upstream.id, credentials: { apiKey: upstream.apiKey } });
+        // The same body again, on whichever member holds it: the existing job (a different body is a 409).
+        const again = await call('/v1/jobs', big.body.apiKey, registration);
         expect([again.status, again.body.id]).toEqual([200, r.body.id]);
       }
     }

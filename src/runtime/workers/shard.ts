@@ -58,7 +58,7 @@ export class PollhookShard {
     let config: Config;
     try {
       config = parseConfig(stringVars(env));
-      if (!config.masterKey) throw new ConfigError('it is not set: `wrangler secret put POLLHOOK_MASTER_KEY`', 'POLLHOOK_MASTER_KEY');
+      if (!config.masterKey) throw new ConfigError('POLLHOOK_MASTER_KEY is not set: `wrangler secret put POLLHOOK_MASTER_KEY`', 'wrangler secret');
       const box = createSecretBox(parseMasterKey(config.masterKey));
       // As in Node: a key that cannot open this shard's secrets is refused, not used to fail every delivery.
       const check = verifyMasterKey(this.db, box, Date.now());
