@@ -39,7 +39,7 @@ const started = Date.now();
 const log = (msg: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 /** Paired rounds: each round's ratio of pollhook to the baseline measured next to it. */
 const roundRatios = (ours: Array<{ perSecond: number }>, bare: Array<{ perSecond: number }>): number[] => ours.map((o, i) => o.perSecond / bare[i]!.perSecond);
-const spread = (values: number[]): string => `${values.length} rounds: ${values.map((v) => fmt(v)).join(', ')}`;
+const spread = (values: number[]): string => `${values.length} round${values.length === 1 ? '' : 's'}: ${values.map((v) => fmt(v)).join(', ')}`;
 
 let deliveryCapacity = 0;
 let pollCapacity = 0;
@@ -195,7 +195,7 @@ if (wants('scale')) {
   sections.push({
     title: '4. Scale',
     lines: [
-      `Active jobs bulk-inserted through the store's Database port (prepared statements, 50,000 rows per transaction), rows as the API and scheduler write them (sealed credentials, callback URL, metadata). ${SIZES.scaleRounds} x ${SIZES.claims + 1} batches of 1,000 jobs, scattered over the table, are due (at most every job); the rest are due within the next two hours. Then ${SIZES.scaleRounds} rounds, each probing both sizes in turn: a fresh process opens the database and runs ${SIZES.claims + 1} scheduler claims (claimDueJobs, 1,000 jobs each, on a clock 10 minutes later per round, so earlier rounds' leases have run out); the first warms up and is not counted, the round's figure is the median of the rest. Each round's ratio compares the two sizes' figures of that round. RSS is each probe process's after its claims.`,
+      `Active jobs bulk-inserted through the store's Database port (prepared statements, 50,000 rows per transaction), rows as the API and scheduler write them (sealed credentials, callback URL, metadata). ${SIZES.scaleRounds} x ${SIZES.claims + 1} batches of 1,000 jobs, scattered over the table, are due (at most every job); the rest are due within the next two hours. Then ${SIZES.scaleRounds} round(s), each probing both sizes in turn: a fresh process opens the database and runs ${SIZES.claims + 1} scheduler claims (claimDueJobs, 1,000 jobs each, on a clock 10 minutes later per round, so earlier rounds' leases have run out); the first warms up and is not counted, the round's figure is the median of the rest. Each round's ratio compares the two sizes' figures of that round. RSS is each probe process's after its claims.`,
       '',
       ...markdownTable(
         ['jobs', 'round', 'insert rate', 'database', 'bytes/job', 'claim median', 'claims (ms)', 'RSS', 'claim ratio'],
