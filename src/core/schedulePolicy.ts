@@ -136,9 +136,10 @@ function choose(input: PlanInput, floor: number, ceiling: number, interval: numb
 /**
  * A job younger than every duration its tenant has seen for the provider cannot have finished
  * unless it is the first of its kind: with the provider's default ceiling, a learned distribution
- * is trusted like an ETA, up to ETA_HORIZON_MS, for the jump to the window. It never drifts: the
- * learned window starts at the bucket of the earliest end *seen*, which is never later than the
- * poll that saw it, so the jump lands inside the window it learned from.
+ * is trusted like an ETA, up to ETA_HORIZON_MS, for the jump to the window. The jump is sized by
+ * the 1/sqrt(hazard) rule, so it lands early in the window, where the learned mass starts: ends
+ * seen there keep that start in place (bucket bounds are never later than the poll that saw the
+ * end). Jumping to a fixed point past the start instead made the learned window drift later.
  */
 function stepCeilingFor(input: PlanInput, model: DurationModel, age: number, ceiling: number): number {
   if (input.ceilingFromJob !== false || model.samples < MIN_LEARNED_SAMPLES) return ceiling;
