@@ -15,6 +15,7 @@ import type { PollResult } from './tasks/pollThroughput.ts';
 import type { LatencyResult } from './tasks/latency.ts';
 import type { BuildResult, ProbeResult } from './tasks/scale.ts';
 import type { EfficiencyResult } from './tasks/efficiency.ts';
+import type { BatchResult } from './virtual/topazBatch.ts';
 import type { IsolationInput, IsolationResult } from './tasks/endpointIsolation.ts';
 import type { WorkersBenchResult } from './tasks/workers.ts';
 import { ERROR_RATE, FIXED_INTERVALS_S } from './virtual/efficiency.ts';
@@ -27,14 +28,18 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000 }
-  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 2, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000 };
+  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], scaleRounds: 1, claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000, frontierKeys: [100, 1_000] }
+  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 3, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], scaleRounds: 3, claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000, frontierKeys: [100, 1_000, 10_000] };
 
+/** 10,000 jobs per key in the topaz frontier are simulated for this long (bench/tasks/efficiency.ts). */
+const LARGE_FRONTIER_MIN = 8;
 const rows: Row[] = [];
 const sections: Section[] = [];
 const started = Date.now();
 const log = (msg: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
-const best = <T extends { perSecond: number }>(list: T[]): T => list.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+/** Paired rounds: each round's ratio of pollhook to the baseline measured next to it. */
+const roundRatios = (ours: Array<{ perSecond: number }>, bare: Array<{ perSecond: number }>): number[] => ours.map((o, i) => o.perSecond / bare[i]!.perSecond);
+const spread = (values: number[]): string => `${values.length} round${values.length === 1 ? '' : 's'}: ${values.map((v) => fmt(v)).join(', ')}`;
 
 let deliveryCapacity = 0;
 let pollCapacity = 0;
@@ -52,22 +57,21 @@ if (wants('delivery')) {
     ours.push(await runTask<DeliveryResult>('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'pollhook' }));
   }
   await receiver.close();
-  const b = best(bare);
-  const o = best(ours);
-  deliveryCapacity = o.perSecond;
-  const ratio = o.perSecond / b.perSecond;
-  log(`   pollhook ${fmt(o.perSecond)}/s, bare undici ${fmt(b.perSecond)}/s, ratio ${fmt(ratio)}`);
-  rows.push({ measurement: 'delivery throughput (deliveries/s)', figure: fmt(o.perSecond), baseline: `${fmt(b.perSecond)} (bare undici)`, target: `ratio ${fmt(ratio)} >= 0.5 (aim 0.7)`, met: ratio >= 0.5 });
+  const ratios = roundRatios(ours, bare);
+  const ratio = median(ratios);
+  deliveryCapacity = median(ours.map((x) => x.perSecond));
+  log(`   pollhook ${fmt(deliveryCapacity)}/s, bare undici ${fmt(median(bare.map((x) => x.perSecond)))}/s (medians), ratio ${fmt(ratio)} (${spread(ratios)})`);
+  rows.push({ measurement: 'delivery throughput (deliveries/s, medians)', figure: fmt(deliveryCapacity), baseline: `${fmt(median(bare.map((x) => x.perSecond)))} (bare undici)`, target: `median ratio ${fmt(ratio)} >= 0.85 (${spread(ratios)})`, met: ratio >= 0.85 });
   sections.push({
     title: '1. Delivery throughput',
     lines: [
-      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. Best of ${SIZES.rounds} round(s) each.`,
+      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
-        ['side', 'round', 'deliveries/s', 'elapsed', 'checked after the run'],
+        ['side', 'round', 'deliveries/s', 'elapsed', 'ratio', 'checked after the run'],
         [
-          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '', '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), fmt(ratios[i]!), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
         ],
       ),
     ],
@@ -86,22 +90,21 @@ if (wants('poll')) {
     ours.push(await runTask<PollResult>('bench/tasks/pollThroughput.ts', { ...input, mode: 'pollhook' }));
   }
   await upstream.close();
-  const b = best(bare);
-  const o = best(ours);
-  pollCapacity = o.perSecond;
-  const ratio = o.perSecond / b.perSecond;
-  log(`   pollhook ${fmt(o.perSecond)}/s, bare undici ${fmt(b.perSecond)}/s, ratio ${fmt(ratio)}`);
-  rows.push({ measurement: 'poll throughput (polls/s)', figure: fmt(o.perSecond), baseline: `${fmt(b.perSecond)} (bare undici)`, target: `ratio ${fmt(ratio)} >= 0.5`, met: ratio >= 0.5 });
+  const ratios = roundRatios(ours, bare);
+  const ratio = median(ratios);
+  pollCapacity = median(ours.map((x) => x.perSecond));
+  log(`   pollhook ${fmt(pollCapacity)}/s, bare undici ${fmt(median(bare.map((x) => x.perSecond)))}/s (medians), ratio ${fmt(ratio)} (${spread(ratios)})`);
+  rows.push({ measurement: 'poll throughput (polls/s, medians)', figure: fmt(pollCapacity), baseline: `${fmt(median(bare.map((x) => x.perSecond)))} (bare undici)`, target: `median ratio ${fmt(ratio)} >= 0.85 (${spread(ratios)})`, met: ratio >= 0.85 });
   sections.push({
     title: '2. Poll throughput',
     lines: [
-      `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs, ${CONCURRENCY} in flight. Best of ${SIZES.rounds} round(s) each.`,
+      `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs, ${CONCURRENCY} in flight. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
-        ['side', 'round', 'polls/s', 'elapsed', 'checked after the run'],
+        ['side', 'round', 'polls/s', 'elapsed', 'ratio', 'checked after the run'],
         [
-          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '', '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), fmt(ratios[i]!), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
         ],
       ),
     ],
@@ -125,7 +128,7 @@ if (wants('latency')) {
   const share = r.committedToReceived.p99;
   log(`   change->received p50 ${fmt(r.changeToReceived.p50)} ms p99 ${fmt(r.changeToReceived.p99)} ms; committed->received p99 ${fmt(share)} ms`);
   rows.push({ measurement: 'latency: change -> received', figure: `p50 ${fmtMs(r.changeToReceived.p50)}, p99 ${fmtMs(r.changeToReceived.p99)}`, baseline: `poll interval ${fmtMs(input.intervalMs)}`, target: 'informational', met: null });
-  rows.push({ measurement: 'latency: event committed -> received', figure: `p50 ${fmtMs(r.committedToReceived.p50)}, p99 ${fmtMs(share)}`, baseline: '', target: 'p99 <= 50 ms', met: share <= 50 });
+  rows.push({ measurement: 'latency: event committed -> received', figure: `p50 ${fmtMs(r.committedToReceived.p50)}, p99 ${fmtMs(share)}`, baseline: '', target: 'p99 <= 10 ms', met: share <= 10 });
   sections.push({
     title: '3. Latency at half capacity',
     lines: [
@@ -152,42 +155,63 @@ if (wants('latency')) {
 
 if (wants('scale')) {
   const dir = mkdtempSync(join(tmpdir(), 'pollhook-bench-scale-'));
-  const results: Array<{ jobs: number; build: BuildResult; probe: ProbeResult }> = [];
+  const results: Array<{ jobs: number; build: BuildResult; probes: ProbeResult[] }> = [];
   try {
     for (const jobs of SIZES.scale) {
-      log(`4. scale: ${fmt(jobs, 0)} jobs`);
+      log(`4. scale: building ${fmt(jobs, 0)} jobs`);
       const path = join(dir, `s${jobs}`, 'pollhook.db');
-      const build = await runTask<BuildResult>('bench/tasks/scale.ts', { mode: 'build', path, jobs, claims: SIZES.claims });
-      const probe = await runTask<ProbeResult>('bench/tasks/scale.ts', { mode: 'probe', path, claims: SIZES.claims });
-      results.push({ jobs, build, probe });
-      log(`   ${fmt(build.bytesPerJob, 0)} B/job, claim median ${fmt(probe.medianClaimMs)} ms, RSS ${fmtBytes(probe.rssBytes)}`);
+      const build = await runTask<BuildResult>('bench/tasks/scale.ts', { mode: 'build', path, jobs, claims: SIZES.claims, rounds: SIZES.scaleRounds });
+      results.push({ jobs, build, probes: [] });
+      log(`   ${fmt(build.bytesPerJob, 0)} B/job`);
+    }
+    // Rounds alternate the sizes, each probe in a fresh process, so a busy spell on this shared
+    // machine hits both sides of a round's ratio rather than one.
+    for (let round = 0; round < SIZES.scaleRounds; round++) {
+      for (const r of results) {
+        const path = join(dir, `s${r.jobs}`, 'pollhook.db');
+        const probe = await runTask<ProbeResult>('bench/tasks/scale.ts', { mode: 'probe', path, claims: SIZES.claims, round });
+        r.probes.push(probe);
+        log(`   round ${round + 1}, ${fmt(r.jobs, 0)} jobs: claim median ${fmt(probe.medianClaimMs)} ms, RSS ${fmtBytes(probe.rssBytes)}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
-  const claimRatio = large.probe.medianClaimMs / small.probe.medianClaimMs;
-  const rssRatio = large.probe.rssBytes / small.probe.rssBytes;
+  const claimRatios = large.probes.map((p, i) => p.medianClaimMs / small.probes[i]!.medianClaimMs);
+  const rssRatios = large.probes.map((p, i) => p.rssBytes / small.probes[i]!.rssBytes);
+  const claimRatio = median(claimRatios);
+  const rssRatio = median(rssRatios);
   const big = fmt(large.jobs, 0);
   rows.push({ measurement: `scale: database bytes per job (${big})`, figure: `${fmt(large.build.bytesPerJob, 0)} B`, baseline: '', target: 'informational', met: null });
-  rows.push({ measurement: `scale: claim of 1,000 due jobs, ${big} vs 10,000`, figure: fmtMs(large.probe.medianClaimMs), baseline: fmtMs(small.probe.medianClaimMs), target: `ratio ${fmt(claimRatio)} <= 2`, met: claimRatio <= 2 });
-  rows.push({ measurement: `scale: RSS, ${big} vs 10,000 jobs`, figure: fmtBytes(large.probe.rssBytes), baseline: fmtBytes(small.probe.rssBytes), target: `ratio ${fmt(rssRatio)} <= 1.5`, met: rssRatio <= 1.5 });
+  rows.push({
+    measurement: `scale: claim of 1,000 due jobs, ${big} vs 10,000 (medians)`,
+    figure: fmtMs(median(large.probes.map((p) => p.medianClaimMs))),
+    baseline: fmtMs(median(small.probes.map((p) => p.medianClaimMs))),
+    target: `ratio ${fmt(claimRatio)} <= 1.5 in every round (${spread(claimRatios)})`,
+    met: claimRatios.every((x) => x <= 1.5),
+  });
+  rows.push({ measurement: `scale: RSS, ${big} vs 10,000 jobs (medians)`, figure: fmtBytes(median(large.probes.map((p) => p.rssBytes))), baseline: fmtBytes(median(small.probes.map((p) => p.rssBytes))), target: `ratio ${fmt(rssRatio)} <= 1.5 (${spread(rssRatios)})`, met: rssRatio <= 1.5 });
   sections.push({
     title: '4. Scale',
     lines: [
-      `Active jobs bulk-inserted through the store's Database port (prepared statements, 50,000 rows per transaction), rows as the API and scheduler write them (sealed credentials, callback URL, metadata). ${SIZES.claims + 1} batches of 1,000 jobs, scattered over the table, are due; the rest are due within the next two hours. A fresh process then opens the database and runs ${SIZES.claims + 1} scheduler claims (claimDueJobs, 1,000 jobs each, each on rows no earlier claim touched); the first warms up and is not counted, the figure is the median of the rest. RSS is that process's after the claims, so each size is measured in its own process.`,
+      `Active jobs bulk-inserted through the store's Database port (prepared statements, 50,000 rows per transaction), rows as the API and scheduler write them (sealed credentials, callback URL, metadata). ${SIZES.scaleRounds} x ${SIZES.claims + 1} batches of 1,000 jobs, scattered over the table, are due (at most every job); the rest are due within the next two hours. Then ${SIZES.scaleRounds} round(s), each probing both sizes in turn: a fresh process opens the database and runs ${SIZES.claims + 1} scheduler claims (claimDueJobs, 1,000 jobs each, on a clock 10 minutes later per round, so earlier rounds' leases have run out); the first warms up and is not counted, the round's figure is the median of the rest. Each round's ratio compares the two sizes' figures of that round. RSS is each probe process's after its claims.`,
       '',
       ...markdownTable(
-        ['jobs', 'insert rate', 'database', 'bytes/job', 'claim median', 'claims (ms)', 'RSS'],
-        results.map((r) => [
-          fmt(r.jobs, 0),
-          `${fmt((r.jobs / r.build.insertMs) * 1000)} jobs/s`,
-          fmtBytes(r.build.bytes),
-          fmt(r.build.bytesPerJob, 0),
-          fmtMs(r.probe.medianClaimMs),
-          r.probe.claimMs.map((m) => fmt(m, 0)).join(', '),
-          fmtBytes(r.probe.rssBytes),
-        ]),
+        ['jobs', 'round', 'insert rate', 'database', 'bytes/job', 'claim median', 'claims (ms)', 'RSS', 'claim ratio'],
+        results.flatMap((r) =>
+          r.probes.map((p, i) => [
+            fmt(r.jobs, 0),
+            String(i + 1),
+            i === 0 ? `${fmt((r.jobs / r.build.insertMs) * 1000)} jobs/s` : '',
+            i === 0 ? fmtBytes(r.build.bytes) : '',
+            i === 0 ? fmt(r.build.bytesPerJob, 0) : '',
+            fmtMs(p.medianClaimMs),
+            p.claimMs.map((m) => fmt(m, 0)).join(', '),
+            fmtBytes(p.rssBytes),
+            r === large ? fmt(claimRatios[i]!) : '',
+          ]),
+        ),
       ),
     ],
   });
@@ -195,24 +219,36 @@ if (wants('scale')) {
 
 if (wants('efficiency')) {
   log('5. upstream efficiency in virtual time');
-  const r = await runTask<EfficiencyResult>('bench/tasks/efficiency.ts', { warmupJobs: SIZES.warmupJobs, jobs: SIZES.jobs, batchHorizonMs: SIZES.batchHorizonMs });
+  const r = await runTask<EfficiencyResult>('bench/tasks/efficiency.ts', { warmupJobs: SIZES.warmupJobs, jobs: SIZES.jobs, batchHorizonMs: SIZES.batchHorizonMs, frontierKeys: SIZES.frontierKeys });
   for (const p of r.profiles) {
+    // The ideal schedule's own ratio says whether half of the fixed poller is reachable at all.
+    const halfReachable = p.idealRatio <= 0.5;
+    const ofIdeal = p.pollhook.requestsPerJob / p.idealAtSameDelay;
     rows.push({
-      measurement: `efficiency: ${p.provider} requests/job vs fixed poller at equal mean delay`,
+      measurement: `efficiency: ${p.provider} requests/job vs the ideal schedule and a fixed poller, at equal mean delay`,
       figure: `${fmt(p.pollhook.requestsPerJob)} req, ${fmtMs(p.pollhook.meanDelayMs)} mean`,
-      baseline: `${fmt(p.fixedAtSameDelay)} req`,
-      target: `ratio ${fmt(p.ratio)} <= 0.5 (ideal ${fmt(p.idealRatio)})`,
-      met: p.ratio <= 0.5,
+      baseline: `ideal ${fmt(p.idealAtSameDelay)} req, fixed ${fmt(p.fixedAtSameDelay)} req`,
+      target: `${fmt(ofIdeal)}x ideal <= 1.05; fixed ratio ${fmt(p.ratio)} ${halfReachable ? '<= 0.5' : `(ideal's ${fmt(p.idealRatio)}: 0.5 out of reach)`}`,
+      met: ofIdeal <= 1.05 && (!halfReachable || p.ratio <= 0.5),
     });
   }
   const topaz = r.profiles.find((p) => p.provider === 'topaz')!;
   rows.push({ measurement: 'efficiency: topaz with ETA', figure: `${fmt(topaz.pollhook.requestsPerJob)} req/job, ${fmtMs(topaz.pollhook.meanDelayMs)} mean`, baseline: '', target: '<= 3 req/job and mean <= 1 s', met: topaz.pollhook.requestsPerJob <= 3 && topaz.pollhook.meanDelayMs <= 1_000 });
   const asBuilt = r.batch.find((b) => b.order === 'oldest-first')!;
-  rows.push({ measurement: 'efficiency: topaz batch, 1,000 concurrent jobs on one key', figure: `${fmt(asBuilt.batchedRequests, 0)} req`, baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job`, target: `${fmt(asBuilt.ratio * 100, 2)}% <= 2%`, met: asBuilt.ratio <= 0.02 });
+  const atThousand = r.frontier.filter((b) => b.concurrent === 1000);
+  const inTime = atThousand.filter((b) => b.batchedMeanDelayMs <= 5_000).sort((a, b) => a.ratio - b.ratio)[0];
+  const walkLabel = (b: BatchResult) => (b.walkIntervalMs == null ? 'as built' : `walk every ${fmtMs(b.walkIntervalMs)}`);
+  rows.push({
+    measurement: 'efficiency: topaz batch, 1,000 concurrent jobs on one key (as built; best frontier point with mean delay <= 5 s)',
+    figure: `${fmt(asBuilt.ratio * 100, 2)}%, ${fmtMs(asBuilt.batchedMeanDelayMs)} mean${inTime ? `; ${fmt(inTime.ratio * 100, 2)}%, ${fmtMs(inTime.batchedMeanDelayMs)} (${walkLabel(inTime)})` : ''}`,
+    baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job, ${fmtMs(asBuilt.perJobMeanDelayMs)} mean`,
+    target: '<= 3% of per-job with mean <= 5 s (out of reach with 100-status pages: docs/benchmarks.md)',
+    met: atThousand.some((b) => b.ratio <= 0.03 && b.batchedMeanDelayMs <= 5_000),
+  });
   sections.push({
     title: '5. Upstream efficiency (virtual time)',
     lines: [
-      `Each profile's jobs run through the real policies from src/core, as the scheduler calls them: planNextPoll (with the provider's floor and ceiling from the registry and its documented typical duration), the duration model learned per tenant and provider (after a warm-up of ${SIZES.warmupJobs} jobs, learning each job's duration as the time its terminal status was seen, as the product does), and planAfterFailure for the ${ERROR_RATE * 100}% of requests that fail transiently. pollhook polls a job when it is registered. Fixed-interval pollers see the same ${fmt(SIZES.jobs, 0)} jobs and the same error rate. Detection delay is measured for every status change after registration (change -> the poll that saw it). "Fixed at same delay" interpolates the fixed pollers' frontier (log-log) at pollhook's mean delay. "Ideal" is the same policy given the profile's true duration distribution (a 120-bin histogram of 20,000 sampled jobs) and no provider floor or ceiling, swept over its step budget and read at pollhook's mean delay (bench/virtual/ideal.ts): for one change per job about the best any schedule can do, so a ratio target below the ideal ratio is out of reach for that profile's durations.`,
+      `Each profile's jobs run through the real policies from src/core, as the scheduler calls them: planNextPoll (with the provider's floor and ceiling from the registry and its documented typical duration), the duration model learned per tenant and provider (after a warm-up of ${SIZES.warmupJobs} jobs, learning each job's duration as the time its terminal status was seen, as the product does), and planAfterFailure for the ${ERROR_RATE * 100}% of requests that fail transiently. pollhook polls a job when it is registered. Fixed-interval pollers see the same ${fmt(SIZES.jobs, 0)} jobs and the same error rate. Detection delay is measured for every status change after registration (change -> the poll that saw it). "Fixed at same delay" interpolates the fixed pollers' frontier (log-log) at pollhook's mean delay. "Ideal" is the same policy given the profile's true duration distribution (a 120-bin histogram of 20,000 sampled jobs) and no provider floor or ceiling, run on the same jobs, swept over its step budget and read at pollhook's mean delay (bench/virtual/ideal.ts): for one change per job about the best any schedule can do, so a ratio target below the ideal ratio is out of reach for that profile's durations.`,
       '',
       ...markdownTable(
         ['profile', 'floor-ceiling', 'pollhook req/job', 'mean delay', 'p95 delay', 'fixed at same delay', 'ratio', 'ideal req/job', 'ideal ratio'],
@@ -235,6 +271,13 @@ if (wants('efficiency')) {
       ...markdownTable(
         ['list order', 'per-job requests', 'with batch walks', 'ratio', 'walks', 'pages per walk', 'mean delay per job', 'mean delay batched'],
         r.batch.map((b) => [b.order, fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 2)}%`, fmt(b.walks, 0), fmt(b.meanPagesPerWalk), fmtMs(b.perJobMeanDelayMs), fmtMs(b.batchedMeanDelayMs)]),
+      ),
+      '',
+      `The frontier: requests against mean detection delay as the walk interval varies, for ${r.frontier.length ? [...new Set(r.frontier.map((b) => fmt(b.concurrent, 0)))].join(', ') : 'no'} jobs per key (oldest-first list; "as built" is the scheduler's rule, a floor per page read within [floor, ceiling]; at most ${fmt(r.frontier[0]?.maxWalkPages ?? 0, 0)} pages per walk, the rest polled one by one). 10,000 jobs per key run ${LARGE_FRONTIER_MIN} virtual minutes. Per-job polling at the ETA is the other end of the frontier: 100% of its own requests at about 0.6 s.`,
+      '',
+      ...markdownTable(
+        ['jobs per key', 'walk interval', 'per-job requests', 'with batch walks', 'ratio', 'pages per walk', 'mean delay per job', 'mean delay batched'],
+        r.frontier.map((b) => [fmt(b.concurrent, 0), b.walkIntervalMs == null ? 'as built' : fmtMs(b.walkIntervalMs), fmt(b.perJobRequests, 0), fmt(b.batchedRequests, 0), `${fmt(b.ratio * 100, 2)}%`, fmt(b.meanPagesPerWalk), fmtMs(b.perJobMeanDelayMs), fmtMs(b.batchedMeanDelayMs)]),
       ),
     ],
   });

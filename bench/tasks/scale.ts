@@ -3,8 +3,9 @@
  *  - `build`: bulk-inserts `jobs` active jobs through the store (prepared statements, 50k rows
  *    per transaction); `claims + 1` batches of 1,000 of them, scattered over the table, are due.
  *  - `probe`: a fresh process opens that database, runs `claims + 1` scheduler claims of 1,000
- *    due jobs (claimDueJobs; the first warms up and is not counted), each on rows no earlier
- *    claim touched, and reports their median time and its RSS.
+ *    due jobs (claimDueJobs; the first warms up and is not counted), and reports their median
+ *    time and its RSS. Round r claims on a clock r x 10 minutes ahead; `rounds` at build time
+ *    makes that many rounds' worth of rows due (at most every job).
  */
 import { statSync } from 'node:fs';
 import { taskMain } from '../lib/child.ts';
@@ -14,8 +15,8 @@ import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { claimDueJobs } from '../../src/store/queries/claimDueJobs.ts';
 
 export type ScaleInput =
-  | { mode: 'build'; path: string; jobs: number; claims: number }
-  | { mode: 'probe'; path: string; claims: number };
+  | { mode: 'build'; path: string; jobs: number; claims: number; rounds?: number }
+  | { mode: 'probe'; path: string; claims: number; round?: number };
 
 export interface BuildResult {
   jobs: number;
@@ -38,7 +39,7 @@ function build(input: Extract<ScaleInput, { mode: 'build' }>): BuildResult {
   const b = openBenchDb(now, input.path);
   const { tenantId } = benchTenant(b, now);
   const due = new Set<number>();
-  const wanted = Math.min(input.jobs, (input.claims + 1) * CLAIM);
+  const wanted = Math.min(input.jobs, (input.rounds ?? 1) * (input.claims + 1) * CLAIM);
   while (due.size < wanted) due.add(Math.floor(Math.random() * input.jobs));
   let k = 0;
   const dueAt = new Map<number, number>();
@@ -63,7 +64,8 @@ function build(input: Extract<ScaleInput, { mode: 'build' }>): BuildResult {
 
 function probe(input: Extract<ScaleInput, { mode: 'probe' }>): ProbeResult {
   const db = openSqlite(input.path);
-  const now = Date.now();
+  // Each round runs 10 minutes later on the claim's clock: earlier rounds' leases (60 s) are over.
+  const now = Date.now() + (input.round ?? 0) * 600_000;
   const claimMs: number[] = [];
   for (let c = 0; c <= input.claims; c++) {
     const started = performance.now();

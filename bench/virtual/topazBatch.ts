@@ -17,11 +17,15 @@
 import { seededRandom, type Random } from '../../src/core/random.ts';
 import { planNextPoll } from '../../src/core/schedulePolicy.ts';
 import { PROVIDERS } from '../../src/providers/registry.ts';
+import { MAX_WALK_PAGES } from '../../src/scheduler/batchWalk.ts';
 import { mean } from '../lib/stats.ts';
 import { endOf, PROFILES, statusAt, type SimJob } from './profiles.ts';
 
 export interface BatchResult {
   concurrent: number;
+  /** A fixed walk interval, or null for the scheduler's rule (a floor per page read, within [floor, ceiling]). */
+  walkIntervalMs: number | null;
+  maxWalkPages: number;
   order: 'oldest-first' | 'newest-first';
   perJobRequests: number;
   batchedRequests: number;
@@ -48,7 +52,6 @@ interface Live {
 }
 
 const PAGE = 100;
-const MAX_WALK_PAGES = 50;
 const WARMUP_MS = 2 * 120_000; // until the running set is at its steady size
 const topaz = PROVIDERS.topaz;
 const FLOOR = topaz.defaults.pollIntervalMs;
@@ -133,7 +136,19 @@ function run(list: Arrival[], horizonMs: number, seed: number, step: (tr: Tracke
   return tr;
 }
 
-export function simulateTopazBatch(opts: { concurrent: number; horizonMs: number; order: BatchResult['order']; seed: number }): BatchResult {
+export interface BatchOptions {
+  concurrent: number;
+  horizonMs: number;
+  order: BatchResult['order'];
+  seed: number;
+  /** Walk the key every this many ms instead of by the scheduler's rule (for the frontier). */
+  walkIntervalMs?: number;
+  /** Default: the scheduler's MAX_WALK_PAGES. */
+  maxWalkPages?: number;
+}
+
+export function simulateTopazBatch(opts: BatchOptions): BatchResult {
+  const maxPages = opts.maxWalkPages ?? MAX_WALK_PAGES;
   const list = arrivals(opts.concurrent, opts.horizonMs, seededRandom(opts.seed));
   const counted = (t: number) => t >= WARMUP_MS;
 
@@ -175,7 +190,7 @@ export function simulateTopazBatch(opts: { concurrent: number; horizonMs: number
     let page = key.startPage;
     let reachedEnd = false;
     let activeSeen = 0;
-    for (; pages < MAX_WALK_PAGES; page++) {
+    for (; pages < maxPages; page++) {
       pages++;
       let running = 0;
       for (const l of byPage.get(page) ?? []) {
@@ -202,7 +217,7 @@ export function simulateTopazBatch(opts: { concurrent: number; horizonMs: number
       pagesRead += pages;
     }
     key.activeSeen = activeSeen;
-    key.nextWalkAt = t + Math.min(CEILING, Math.max(FLOOR, pages * FLOOR));
+    key.nextWalkAt = t + (opts.walkIntervalMs ?? Math.min(CEILING, Math.max(FLOOR, pages * FLOOR)));
     if (reachedEnd && wanted.size > 0) key.startPage = 0;
     else if (firstActive != null) key.startPage = firstActive;
     else if (reachedEnd) key.startPage = page;
@@ -210,6 +225,8 @@ export function simulateTopazBatch(opts: { concurrent: number; horizonMs: number
 
   return {
     concurrent: opts.concurrent,
+    walkIntervalMs: opts.walkIntervalMs ?? null,
+    maxWalkPages: maxPages,
     order: opts.order,
     perJobRequests: perJob.requests,
     batchedRequests: batched.requests,

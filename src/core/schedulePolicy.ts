@@ -23,7 +23,9 @@
  *    s * P(finished within s | running now) = STEP_COST * floor. This spaces polls by
  *    1/sqrt(hazard), which minimises requests for a given mean detection delay: long jumps where
  *    few jobs finish (before the window, early in a wide one), the floor where most do. After the
- *    window (the job is overdue) the distribution is silent and rule 3 applies.
+ *    window (the job is overdue) the distribution is silent and rule 3 applies. Before a
+ *    *learned* window, with the provider's default ceiling, the step may pass that ceiling up to
+ *    ETA_HORIZON_MS, as an ETA may.
  *    A job not started yet (`pending`) can start at any moment, and that change counts as much
  *    as the end: its step is also bounded by the growth of rule 3.
  * 3. Geometric growth: while nothing changes the interval grows by GROWTH from the floor to the
@@ -50,7 +52,10 @@ export const JITTER = 0.1;
 export const STEP_COST = 0.1;
 /** Polling this long after an ETA catches an upstream that flips exactly at it. */
 export const ETA_GRACE_MS = 100;
-/** An ETA with the provider's default ceiling is trusted up to this far away. */
+/**
+ * An ETA, or a learned window the job has not reached yet, is trusted up to this far away when
+ * the ceiling is the provider's default.
+ */
 export const ETA_HORIZON_MS = 5 * 60_000;
 
 export interface PlanInput {
@@ -116,15 +121,29 @@ function choose(input: PlanInput, floor: number, ceiling: number, interval: numb
   const model = pickModel(input);
   if (model) {
     const age = Math.max(0, now - input.createdAt);
-    const step = distributionStep(model, age, floor, ceiling);
+    const stepCeiling = stepCeilingFor(input, model, age, ceiling);
+    const step = distributionStep(model, age, floor, stepCeiling);
     if (step != null) {
       // A pending job's start is a change too, and nothing predicts it: growth bounds the step.
       const bounded = input.state === 'pending' ? Math.min(step, interval) : step;
       // Growth after the window restarts from the spacing used inside it, not from a stale value.
-      return { delayMs: jitter(bounded, floor, ceiling, input.random), intervalMs: bounded, reason: 'distribution' };
+      return { delayMs: jitter(bounded, floor, stepCeiling, input.random), intervalMs: Math.min(bounded, ceiling), reason: 'distribution' };
     }
   }
   return { delayMs: jitter(interval, floor, ceiling, input.random), intervalMs: interval, reason: 'interval' };
+}
+
+/**
+ * A job younger than every duration its tenant has seen for the provider cannot have finished
+ * unless it is the first of its kind: with the provider's default ceiling, a learned distribution
+ * is trusted like an ETA, up to ETA_HORIZON_MS, for the jump to the window. The jump is sized by
+ * the 1/sqrt(hazard) rule, so it lands early in the window, where the learned mass starts: ends
+ * seen there keep that start in place (bucket bounds are never later than the poll that saw the
+ * end). Jumping to a fixed point past the start instead made the learned window drift later.
+ */
+function stepCeilingFor(input: PlanInput, model: DurationModel, age: number, ceiling: number): number {
+  if (input.ceilingFromJob !== false || model.samples < MIN_LEARNED_SAMPLES) return ceiling;
+  return massAbove(model, age) >= model.total ? Math.max(ceiling, ETA_HORIZON_MS) : ceiling;
 }
 
 /**

@@ -27,8 +27,13 @@ import { fetchListPage } from '../providers/poll.ts';
 import type { ResolvedTarget } from './pollTarget.ts';
 import { boundsFor } from './decideUpdate.ts';
 
-/** A walk reads at most this many pages; what it did not reach is polled on its own. */
-export const MAX_WALK_PAGES = 50;
+/**
+ * A walk reads at most this many pages; what it did not reach is polled on its own. 10,000 jobs
+ * running on one key need about 230 pages of 100 from the oldest running one (120 s of jobs plus
+ * the 30 s walk interval); polled one by one they would need ~300 requests/s, three times the
+ * per-credential budget. With 50 pages such a key fell back to per-job polls for most jobs.
+ */
+export const MAX_WALK_PAGES = 300;
 /** Key states unused this long are forgotten. */
 const FORGET_AFTER_MS = 10 * 60_000;
 

@@ -94,6 +94,28 @@ describe('planNextPoll: duration distributions', () => {
     expect(early).toBeLessThan(25_000);
     expect(late).toBeGreaterThan(150_000);
   });
+  it("before a learned window, the provider's default ceiling does not cut the jump short", () => {
+    const learned = learnedAround(100_000);
+    const lo = 100 * 2 ** (bucketOf(100_000) / 4);
+    const jump = planNextPoll(input({ learned, ceilingMs: 30_000, ceilingFromJob: false }));
+    expect(jump.reason).toBe('distribution');
+    expect(jump.delayMs).toBeGreaterThan(lo * 0.9);
+    expect(jump.delayMs).toBeLessThan(100_000 * 1.25);
+  });
+  it("a job's own ceiling, a documented window, or a job inside the learned window keep the ceiling", () => {
+    const learned = learnedAround(100_000);
+    expect(planNextPoll(input({ learned, ceilingMs: 30_000, ceilingFromJob: true })).delayMs).toBe(30_000);
+    expect(planNextPoll(input({ typicalDuration: fotolabs, ceilingMs: 30_000, ceilingFromJob: false })).delayMs).toBe(30_000);
+    expect(planNextPoll(input({ learned: learnedAround(100_000, 5), typicalDuration: fotolabs, ceilingMs: 30_000, ceilingFromJob: false })).delayMs).toBe(30_000);
+    const wide = modelFromBuckets([{ bucket: bucketOf(20_000), count: 20 }, { bucket: bucketOf(400_000), count: 20 }]);
+    const inside = planNextPoll(input({ now: T0 + 40_000, learned: wide, ceilingMs: 30_000, ceilingFromJob: false }));
+    expect(inside.delayMs).toBeLessThanOrEqual(30_000 * (1 + JITTER));
+  });
+  it('the horizon bounds a jump to a far learned window', () => {
+    const plan = planNextPoll(input({ learned: learnedAround(3_600_000), ceilingMs: 30_000, ceilingFromJob: false }));
+    expect(plan.delayMs).toBeLessThanOrEqual(ETA_HORIZON_MS * (1 + JITTER));
+    expect(plan.delayMs).toBeGreaterThan(ETA_HORIZON_MS * (1 - JITTER));
+  });
 });
 
 describe('distributionStep: spacing by 1/sqrt(hazard)', () => {
