@@ -22,6 +22,8 @@ export interface Config {
    * defaults (60 s).
    */
   leaseMs: number | null;
+  /** Free bytes on the database's filesystem below which pollhook warns (POLLHOOK_LOW_DISK_BYTES); 0 disables. */
+  lowDiskBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: env.POLLHOOK_LOG_LEVEL || 'info',
     retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
     leaseMs: leaseMs(env.POLLHOOK_LEASE_MS),
+    lowDiskBytes: byteSize(env.POLLHOOK_LOW_DISK_BYTES, 512 * 1024 * 1024, 'POLLHOOK_LOW_DISK_BYTES'),
   };
 }
 
@@ -78,6 +81,17 @@ function leaseMs(value: string | undefined): number | null {
   const n = int(value, 0, 'POLLHOOK_LEASE_MS');
   if (n < 1000) throw new ConfigError(`POLLHOOK_LEASE_MS must be at least 1000, got "${value}"`);
   return n;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `536870912`, `512MiB`, `1g` -> bytes (k, m, g are powers of 1024). */
+function byteSize(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`${name} must be a byte size such as 536870912 or 512MiB, got "${value}"`);
+  return Math.round(Number(m[1]) * unit);
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {

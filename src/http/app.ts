@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './deps.ts';
 import { adminAuth, tenantAuth } from './auth.ts';
 import { ProblemError, problemResponse, type ProblemKind } from './problem.ts';
 import { validationHook } from './validation.ts';
+import { storageProblem } from './storageProblem.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
@@ -86,6 +87,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       const kind = httpExceptionKind(err.status, err.message);
       return problemResponse(c, kind, err.message || 'The request was rejected.');
     }
+    // Logged (once, with a count) by the store's health, not per request.
+    const storage = storageProblem(err);
+    if (storage) return problemResponse(c, storage.kind, storage.detail, undefined, storage.headers);
     (c.get('logger') ?? deps.logger).error({ err }, 'unhandled error');
     return problemResponse(c, 'internal', 'An unexpected error occurred; it has been logged.');
   });

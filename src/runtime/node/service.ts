@@ -16,7 +16,9 @@ import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
-import { startWalCheckpointer } from './walCheckpointer.ts';
+import { startStorageWatch, type StorageWatch } from './storageWatch.ts';
+import { StorageHealth } from '../../store/storageHealth.ts';
+import { classifyStorageError } from '../../store/storageErrors.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -60,12 +62,26 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const clock = options.clock ?? systemClock;
   const announce = options.announce ?? ((text: string) => process.stdout.write(`${text}\n`));
 
-  const db = openSqlite(config.dbPath);
+  // Storage failures are classified and logged (once, with a count) here; metrics join later.
+  let metricsRef: Metrics | null = null;
+  const health = new StorageHealth({
+    logger: logger.child({ component: 'storage' }),
+    clock,
+    random: mathRandom,
+    onFailure: (kind, operation) => metricsRef?.onStorageFailure(kind, operation),
+    onChange: (kind) => metricsRef?.setStorageWritable(kind === null),
+  });
+  const db = openSqlite(config.dbPath, { observer: health });
   const migration = migrate(db, clock.now());
-  const checkpointer =
-    config.dbPath === ':memory:'
-      ? null
-      : startWalCheckpointer(config.dbPath, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed') });
+  const storage: StorageWatch = startStorageWatch({
+    db,
+    dbPath: config.dbPath,
+    health,
+    lowDiskBytes: config.lowDiskBytes ?? 512 * 1024 * 1024,
+    logger: logger.child({ component: 'storage' }),
+    onDiskSample: (sample) => metricsRef?.onDiskSample(sample),
+    onCheckpoint: (report) => metricsRef?.onCheckpoint(report),
+  });
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
   const secretBox = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
 
@@ -93,6 +109,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const providers = createProviderRegistry(config.providerBaseUrls);
   const workerId = randomUUID();
   const metrics = withObserver(createMetrics(db, clock), options.observe);
+  metricsRef = metrics;
+  metrics.setStorageWritable(health.status().writable);
 
   let deliveryLoop: Loop | null = null;
   let schedulerLoop: Loop | null = null;
@@ -135,9 +153,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     logger: logger.child({ engine: 'retention' }),
     retentionDays: config.retentionDays,
   });
-  const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
-  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
-  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
+  // A storage failure is logged by the health (once, with a count); the loops back off on it.
+  const onLoopError = (engine: string) => (err: unknown) => logger[classifyStorageError(err) ? 'debug' : 'error']({ engine, err }, 'engine step failed');
+  const holdOffMs = () => health.retryDelayMs();
+  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler'), holdOffMs });
+  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery'), holdOffMs });
 
   const app = createApp({
     db,
@@ -149,7 +169,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     logger,
     version: VERSION,
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
-    readiness: () => readiness(db, [schedulerLoop, deliveryLoop]),
+    readiness: () => readiness(db, [schedulerLoop, deliveryLoop], health, storage),
     metrics: () => metrics.render(),
   });
 
@@ -174,7 +194,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
-      await checkpointer?.stop();
+      await storage.stop();
       db.close();
       logger.info('stopped');
     })());
@@ -194,7 +214,7 @@ function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Met
   };
 }
 
-function readiness(db: Database, loops: Array<Loop | null>) {
+function readiness(db: Database, loops: Array<Loop | null>, health: StorageHealth, storage: StorageWatch) {
   const checks: Record<string, unknown> = {};
   try {
     db.prepare('SELECT 1').get();
@@ -205,7 +225,14 @@ function readiness(db: Database, loops: Array<Loop | null>) {
     checks.migrations = false;
   }
   checks.engines = loops.every((l) => l?.running);
-  return { ok: Object.values(checks).every((v) => v === true), checks };
+  // Not ready while writes fail for a storage reason: detail says which and why.
+  const s = health.status();
+  checks.storage = s.writable || { writable: false, kind: s.kind, reason: s.reason, since: s.since && new Date(s.since).toISOString(), failures: s.failures, lastError: s.lastError };
+  const ok = Object.values(checks).every((v) => v === true);
+  // Free space is detail (a warning when low), not a reason to be unready.
+  const disk = storage.disk();
+  if (disk) checks.disk = { freeBytes: disk.freeBytes, lowDiskBytes: disk.lowDiskBytes, low: disk.low, databaseBytes: disk.databaseBytes, walBytes: disk.walBytes };
+  return { ok, checks };
 }
 
 function firstStartBanner(apiKey: string, signingSecret: string): string {
