@@ -16,6 +16,8 @@ import { classifyStorageError, describeStorageFailure, type StorageFailureKind }
 export interface StorageObserver {
   failed(err: unknown, operation: string): StorageFailureKind | null;
   wrote(): void;
+  /** False while writes must not even be tried (the driver refuses them at once). */
+  admitsWrites?(): boolean;
 }
 
 export interface StorageStatus {
@@ -46,6 +48,7 @@ export class StorageHealth implements StorageObserver {
   private failures = 0;
   private lastError: string | null = null;
   private retryAt = 0;
+  private probing = false;
   private readonly backoff: Backoff;
   private readonly log: RepeatedLog;
 
@@ -95,6 +98,26 @@ export class StorageHealth implements StorageObserver {
     this.retryAt = 0;
     this.backoff.reset();
     this.options.onChange?.(null);
+  }
+
+  /**
+   * While the disk is full, only the recovery probe writes. Every other write would append to
+   * the WAL: space freed by the operator would go to a WAL that cannot be checkpointed back
+   * (the database file cannot grow), and the service would wedge for good. The probe first
+   * empties the WAL into the database file, then writes; its success opens writes again.
+   */
+  admitsWrites(): boolean {
+    return this.kind !== 'full' || this.probing;
+  }
+
+  /** Runs the recovery probe, the one writer admitted while the disk is full. */
+  probe<T>(fn: () => T): T {
+    this.probing = true;
+    try {
+      return fn();
+    } finally {
+      this.probing = false;
+    }
   }
 
   /** Milliseconds until writes are worth trying again (0 while writable, or once the backoff has passed). */

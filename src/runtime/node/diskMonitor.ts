@@ -4,7 +4,7 @@
  * minutes while it lasts) so an operator hears of it before writes start failing; the samples
  * feed metrics and /readyz.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 
@@ -21,6 +21,8 @@ export interface DiskSample {
 export interface DiskMonitor {
   /** The latest sample, null before the first. */
   last(): DiskSample | null;
+  /** A fresh sample, taken synchronously (readiness), without logging. */
+  now(): DiskSample | null;
   stop(): void;
 }
 
@@ -84,8 +86,26 @@ export function startDiskMonitor(options: {
   };
   loop();
 
+  const sizeSync = (path: string) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  };
+
   return {
     last: () => latest,
+    now: () => {
+      try {
+        const s = statfsSync(dirname(dbPath));
+        const freeBytes = s.bavail * s.bsize;
+        const low = lowDiskBytes > 0 && freeBytes < lowDiskBytes;
+        return { freeBytes, totalBytes: s.blocks * s.bsize, databaseBytes: sizeSync(dbPath), walBytes: sizeSync(`${dbPath}-wal`), low };
+      } catch {
+        return latest;
+      }
+    },
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database, SqlValue, Statement } from '../../store/port.ts';
-import { asStorageUnavailable } from '../../store/storageErrors.ts';
+import { StorageUnavailableError, asStorageUnavailable } from '../../store/storageErrors.ts';
 import type { StorageObserver } from '../../store/storageHealth.ts';
 
 export interface OpenOptions {
@@ -50,6 +50,12 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
     if (!db.inTransaction) observer?.failed(mapped, operation);
     throw mapped;
   };
+  // While the disk is full only the recovery probe may write (storageHealth.ts).
+  const admit = () => {
+    if (observer?.admitsWrites && !observer.admitsWrites()) {
+      throw new StorageUnavailableError('full', 'database or disk is full: writes are paused until space returns');
+    }
+  };
   const wrote = (n: number) => {
     changes += n;
     if (n > 0 && !db.inTransaction) observer?.wrote();
@@ -66,6 +72,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
       stmt = {
         run: (...params: SqlValue[]) => {
           let n: number;
+          if (!db.inTransaction) admit();
           try {
             n = returnsRows ? raw.all(...params).length : raw.run(...params).changes;
           } catch (err) {
@@ -113,6 +120,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
     },
     transaction: <T>(fn: () => T): T => {
       if (db.inTransaction) return fn();
+      admit();
       const before = changes;
       let result: T;
       try {

@@ -39,13 +39,19 @@ export function startStorageWatch(options: {
   });
   const monitor = startDiskMonitor({ dbPath, lowDiskBytes: options.lowDiskBytes, logger, onSample: options.onDiskSample });
 
-  // A write that changes nothing anyone reads (the newest migration's row keeps its value) but
-  // still appends a page to the WAL, so it fails exactly when real writes would.
+  // The probe, the one writer while the disk is full: it first empties the WAL into the database
+  // file (space the operator freed goes there, not to new WAL frames), then makes a write that
+  // changes nothing anyone reads (the newest migration's row keeps its value) but still appends
+  // a page to the WAL, so it fails exactly when real writes would.
   const probe = setInterval(() => {
     if (health.status().writable || health.retryDelayMs() > 0) return;
     try {
-      db.transaction(() => {
-        db.prepare('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
+      health.probe(() => {
+        const r = db.prepare<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)').get();
+        if (r && r.busy !== 0) return;
+        db.transaction(() => {
+          db.prepare('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
+        });
       });
     } catch (err) {
       // Reported to the health by the driver.
@@ -56,7 +62,7 @@ export function startStorageWatch(options: {
 
   return {
     disk: () => {
-      const s = monitor.last();
+      const s = monitor.now();
       return s ? { ...s, lowDiskBytes: options.lowDiskBytes } : null;
     },
     async stop() {

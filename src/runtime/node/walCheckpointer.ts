@@ -11,8 +11,11 @@ import { createRequire } from 'node:module';
  * file goes back to zero bytes) when
  *  - the engines are idle: nothing was written since the last tick and everything is already
  *    copied back, so it only waits (briefly) for readers; or
- *  - the WAL file is larger than `truncateBytes` (a burst, or a checkpoint that could not keep
- *    up): this one may hold writers up to a second while it copies.
+ *  - the WAL file is larger than `truncateBytes`. Under continuous writes this is what bounds
+ *    the WAL at all: a PASSIVE checkpoint never catches up with a writer that appends while it
+ *    copies, and SQLite only starts the WAL over once everything in it is copied back, so the
+ *    file would grow without end (39 MB at 38 events/s). The PASSIVE pass just before leaves
+ *    little to copy, so the TRUNCATE holds writers up only briefly.
  * Under a full disk a TRUNCATE that succeeds gives the WAL's space back. A failing checkpoint is
  * retried after an exponential backoff with jitter (capped at 10 s), and reported to the main
  * thread with its SQLite code, so it is classified and logged there like any storage failure.
@@ -24,7 +27,7 @@ export interface WalCheckpointer {
 }
 
 /** Above this the WAL is truncated even under load. */
-export const WAL_TRUNCATE_BYTES = 16 * 1024 * 1024;
+export const WAL_TRUNCATE_BYTES = 8 * 1024 * 1024;
 
 export interface CheckpointReport {
   mode: 'PASSIVE' | 'TRUNCATE';
