@@ -9,7 +9,7 @@
  * must pass integrity_check, and the warn/error log lines must stay few.
  *
  * Where mounting is impossible (not root), the same scenario runs with SQLite's max_page_count
- * capping the service's database instead of a full filesystem.
+ * capping the service's database instead of a full filesystem (DISKFULL_NO_MOUNT=1 forces it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -85,6 +85,8 @@ beforeAll(async () => {
   mountPoint = join(dir, 'mnt');
   mkdirSync(mountPoint);
   try {
+    // DISKFULL_NO_MOUNT=1 runs the max_page_count fallback where mounting would work.
+    if (process.env.DISKFULL_NO_MOUNT === '1') throw new Error('fallback requested');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mountPoint], { stdio: 'pipe' });
     mounted = true;
   } catch {
