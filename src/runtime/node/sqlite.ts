@@ -44,10 +44,13 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   // observer at the outermost call: the transaction, or a statement run outside one.
   const observer = options.observer;
   let changes = 0;
+  // Inside our transaction() (SQLite may already have rolled back after SQLITE_FULL, so its own
+  // flag cannot tell).
+  let inOurTransaction = false;
   const fail = (err: unknown, operation: string): never => {
     const mapped = asStorageUnavailable(err);
     if (!mapped) throw err;
-    if (!db.inTransaction) observer?.failed(mapped, operation);
+    if (!inOurTransaction) observer?.failed(mapped, operation);
     throw mapped;
   };
   // While the disk is full only the recovery probe may write (storageHealth.ts).
@@ -58,7 +61,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   };
   const wrote = (n: number) => {
     changes += n;
-    if (n > 0 && !db.inTransaction) observer?.wrote();
+    if (n > 0 && !inOurTransaction && !db.inTransaction) observer?.wrote();
   };
 
   const cache = new Map<string, Statement<any>>();
@@ -123,10 +126,14 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
       admit();
       const before = changes;
       let result: T;
+      inOurTransaction = true;
       try {
         result = db.transaction(fn).immediate();
       } catch (err) {
+        inOurTransaction = false;
         return fail(err, 'write');
+      } finally {
+        inOurTransaction = false;
       }
       if (changes > before) observer?.wrote();
       return result;
