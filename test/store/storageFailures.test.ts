@@ -167,3 +167,16 @@ describe('the API on a full database', () => {
     expect(again.status).toBe(201);
   });
 });
+
+describe('POLLHOOK_LOW_DISK_BYTES', () => {
+  it('reads bytes or k/m/g sizes, defaults to 512 MiB, and refuses anything else', async () => {
+    const { parseConfig, ConfigError } = await import('../../src/config.ts');
+    expect(parseConfig({}).lowDiskBytes).toBe(512 * 1024 * 1024);
+    expect(parseConfig({ POLLHOOK_LOW_DISK_BYTES: '8MiB' }).lowDiskBytes).toBe(8 * 1024 * 1024);
+    expect(parseConfig({ POLLHOOK_LOW_DISK_BYTES: '1g' }).lowDiskBytes).toBe(1024 ** 3);
+    expect(parseConfig({ POLLHOOK_LOW_DISK_BYTES: '123456' }).lowDiskBytes).toBe(123456);
+    expect(parseConfig({ POLLHOOK_LOW_DISK_BYTES: '0' }).lowDiskBytes).toBe(0);
+    expect(() => parseConfig({ POLLHOOK_LOW_DISK_BYTES: 'lots' })).toThrow(ConfigError);
+    expect(() => parseConfig({ POLLHOOK_LOW_DISK_BYTES: '5 parsecs' })).toThrow(/POLLHOOK_LOW_DISK_BYTES/);
+  });
+});

@@ -85,6 +85,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
           return { changes: n };
         },
         get: (...params: SqlValue[]) => {
+          if (!raw.readonly && !db.inTransaction) admit();
           try {
             return raw.get(...params) as Row | undefined;
           } catch (err) {
@@ -92,6 +93,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
           }
         },
         all: (...params: SqlValue[]) => {
+          if (!raw.readonly && !db.inTransaction) admit();
           try {
             return raw.all(...params) as Row[];
           } catch (err) {
@@ -99,6 +101,7 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
           }
         },
         values: (...params: SqlValue[]) => {
+          if (!raw.readonly && !db.inTransaction) admit();
           try {
             arrays ??= db.prepare(sql).raw(true);
             return arrays.all(...params) as unknown[][];
