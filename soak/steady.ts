@@ -1,5 +1,5 @@
 /**
- * The steady-load soak (`npm run soak -- --steady [--minutes 6]`): the real server, simulator and
+ * The steady-load soak (`npm run soak -- --steady [--minutes 12] [--warmup 360]`): the real server, simulator and
  * receiver as separate processes, about 200 active jobs at any time (new ones registered as
  * fast as old ones finish, ~35 events/s), for several minutes. Every 5 s it samples the server's
  * RSS (from /proc) and the sizes of the database and its WAL. After a warm-up it judges: RSS
