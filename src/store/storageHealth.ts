@@ -20,6 +20,9 @@ export interface StorageObserver {
   admitsWrites?(): boolean;
 }
 
+/** While the disk is full, engine steps run at most this often (they only find writes refused). */
+const WHILE_FULL_STEP_MS = 500;
+
 export interface StorageStatus {
   writable: boolean;
   kind: StorageFailureKind | null;
@@ -120,10 +123,20 @@ export class StorageHealth implements StorageObserver {
     }
   }
 
-  /** Milliseconds until writes are worth trying again (0 while writable, or once the backoff has passed). */
+  /**
+   * Milliseconds an engine should wait before its next step: 0 while writable; the backoff after
+   * a failure; and while the disk is full at least WHILE_FULL_STEP_MS, since refused writes do
+   * not advance the backoff (only the probe's failures do) and a step must not spin on them.
+   */
   retryDelayMs(): number {
     if (this.kind === null) return 0;
-    return Math.max(0, this.retryAt - this.options.clock.now());
+    const left = Math.max(0, this.retryAt - this.options.clock.now());
+    return this.kind === 'full' ? Math.max(left, WHILE_FULL_STEP_MS) : left;
+  }
+
+  /** Whether the recovery probe should try now: failing, and the backoff has passed. */
+  probeDue(): boolean {
+    return this.kind !== null && this.options.clock.now() >= this.retryAt;
   }
 
   status(): StorageStatus {

@@ -213,10 +213,9 @@ describe('a full disk under load', () => {
     const ids = [...acknowledged];
     const openJobs = () =>
       ids.filter((id) => !TERMINAL.has(db.prepare<{ state: string | null }>('SELECT state FROM jobs WHERE id = ?').get(id)?.state ?? ''));
-    process.stdout.write(`recovered in ${Date.now() - freedAt} ms; ${ids.length} acknowledged, ${openJobs().length} open\n`);
     try {
       await waitFor(() => openJobs().length === 0, { timeoutMs: 40_000, intervalMs: 250, message: 'every acknowledged job to reach its terminal state' });
-    } catch (err) {
+    } catch {
       const open = openJobs();
       const rows = db.prepare('SELECT id, state, upstream_status, next_poll_at, lease_token, lease_expires_at FROM jobs WHERE id IN (?, ?, ?)').all(open[0] ?? '', open[1] ?? '', open[2] ?? '');
       const ready = await (await fetch(`${base}/readyz`)).text();
@@ -236,6 +235,11 @@ describe('a full disk under load', () => {
     );
     const terminalEvents = events.filter((e) => /succeeded|failed|canceled/.test(e.type));
     expect(terminalEvents.length).toBe(ids.length);
+    // No gap in any job's event sequence.
+    const sequences = new Map<string, number[]>();
+    for (const e of events) sequences.set(e.job_id, [...(sequences.get(e.job_id) ?? []), e.sequence]);
+    const gaps = [...sequences].filter(([, seqs]) => seqs.sort((a, b) => a - b).some((q, i) => q !== i + 1));
+    expect(gaps).toEqual([]);
     const idsPerEvent = new Map<string, Set<string>>();
     for (const h of receiver.accepted()) {
       const k = key(h.payload.data.id, h.payload.data.sequence);

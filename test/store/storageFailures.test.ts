@@ -119,8 +119,11 @@ describe('the Node driver and StorageHealth', () => {
     expect(thrown(insert)).toBeInstanceOf(StorageUnavailableError);
     expect(health.status().failures).toBe(1);
     expect(health.retryDelayMs()).toBeGreaterThan(0);
+    expect(health.probeDue()).toBe(false);
     clock.advance(10_000);
-    expect(health.retryDelayMs()).toBe(0);
+    expect(health.probeDue()).toBe(true);
+    // Engines still wait while writes are refused: refusals do not advance the backoff.
+    expect(health.retryDelayMs()).toBeGreaterThan(0);
     health.probe(insert);
     expect(health.status().writable).toBe(true);
     insert();

@@ -44,7 +44,7 @@ export function startStorageWatch(options: {
   // changes nothing anyone reads (the newest migration's row keeps its value) but still appends
   // a page to the WAL, so it fails exactly when real writes would.
   const probe = setInterval(() => {
-    if (health.status().writable || health.retryDelayMs() > 0) return;
+    if (!health.probeDue()) return;
     try {
       health.probe(() => {
         const r = db.prepare<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)').get();
