@@ -64,12 +64,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 
   // Storage failures are classified and logged (once, with a count) here; metrics join later.
   let metricsRef: Metrics | null = null;
+  let storageRef: StorageWatch | null = null;
   const health = new StorageHealth({
     logger: logger.child({ component: 'storage' }),
     clock,
     random: mathRandom,
     onFailure: (kind, operation) => metricsRef?.onStorageFailure(kind, operation),
-    onChange: (kind) => metricsRef?.setStorageWritable(kind === null),
+    onChange: (kind) => {
+      metricsRef?.setStorageWritable(kind === null);
+      if (kind === null) storageRef?.recovered();
+    },
   });
   const db = openSqlite(config.dbPath, { observer: health });
   const migration = migrate(db, clock.now());
@@ -82,6 +86,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     onDiskSample: (sample) => metricsRef?.onDiskSample(sample),
     onCheckpoint: (report) => metricsRef?.onCheckpoint(report),
   });
+  storageRef = storage;
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
   const secretBox = createSecretBox(loadMasterKey(config.masterKey, config.dbPath, logger));
 

@@ -12,6 +12,8 @@ import { startDiskMonitor, type DiskSample } from './diskMonitor.ts';
 import { startWalCheckpointer, type CheckpointReport } from './walCheckpointer.ts';
 
 export interface StorageWatch {
+  /** Storage is writable again: the WAL checkpointer runs at once. */
+  recovered(): void;
   /** /readyz detail: free space and file sizes, null before the first sample. */
   disk(): (DiskSample & { lowDiskBytes: number }) | null;
   stop(): Promise<void>;
@@ -29,7 +31,7 @@ export function startStorageWatch(options: {
   onCheckpoint?: (report: CheckpointReport) => void;
 }): StorageWatch {
   const { db, dbPath, health, logger } = options;
-  if (dbPath === ':memory:') return { disk: () => null, stop: async () => {} };
+  if (dbPath === ':memory:') return { recovered: () => {}, disk: () => null, stop: async () => {} };
 
   const checkpointer = startWalCheckpointer(dbPath, {
     onCheckpoint: options.onCheckpoint,
@@ -61,6 +63,7 @@ export function startStorageWatch(options: {
   probe.unref();
 
   return {
+    recovered: () => checkpointer.kick(),
     disk: () => {
       const s = monitor.now();
       return s ? { ...s, lowDiskBytes: options.lowDiskBytes } : null;

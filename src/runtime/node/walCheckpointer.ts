@@ -15,14 +15,20 @@ import { createRequire } from 'node:module';
  *    the WAL at all: a PASSIVE checkpoint never catches up with a writer that appends while it
  *    copies, and SQLite only starts the WAL over once everything in it is copied back, so the
  *    file would grow without end (39 MB at 38 events/s). The PASSIVE pass just before leaves
- *    little to copy, so the TRUNCATE holds writers up only briefly.
+ *    little to copy, so the TRUNCATE holds writers up only briefly. On a small disk the
+ *    threshold shrinks to a quarter of the free space (at least 1 MB): the WAL must never take
+ *    the space the database file needs to absorb it, or nothing could be checkpointed again.
  * Under a full disk a TRUNCATE that succeeds gives the WAL's space back. A failing checkpoint is
- * retried after an exponential backoff with jitter (capped at 10 s), and reported to the main
- * thread with its SQLite code, so it is classified and logged there like any storage failure.
+ * retried after an exponential backoff with jitter (capped at 2 s: after an outage the WAL must
+ * be emptied before writers fill the space again), and reported to the main thread with its
+ * SQLite code, so it is classified and logged there like any storage failure. kick() (storage
+ * writable again) ends the backoff and checkpoints at once.
  * The main connection keeps a high autocheckpoint threshold only as a fallback should this
  * thread stop.
  */
 export interface WalCheckpointer {
+  /** Checkpoint now and forget the backoff (storage came back). */
+  kick(): void;
   stop(): Promise<void>;
 }
 
@@ -41,6 +47,8 @@ const fs = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 const walPath = workerData.path + '-wal';
+const dir = require('node:path').dirname(workerData.path);
+let timer = null;
 let running = true;
 let lastFrames = -1;
 let failures = 0;
@@ -54,9 +62,11 @@ const tick = () => {
   let delay = workerData.intervalMs;
   try {
     const size = walBytes();
+    let limit = workerData.truncateBytes;
+    try { const s = fs.statfsSync(dir); limit = Math.min(limit, Math.max(1048576, s.bavail * s.bsize / 4)); } catch {}
     let mode = 'PASSIVE';
     let r;
-    if (size > workerData.truncateBytes) {
+    if (size > limit) {
       mode = 'TRUNCATE';
       r = checkpoint('TRUNCATE', 1000);
     } else {
@@ -72,16 +82,23 @@ const tick = () => {
     parentPort.postMessage({ report: { mode, walBytes: size } });
   } catch (err) {
     failures++;
-    const ceiling = Math.min(10000, workerData.intervalMs * 2 ** Math.min(failures, 10));
+    const ceiling = Math.min(2000, workerData.intervalMs * 2 ** Math.min(failures, 10));
     delay = ceiling / 2 + Math.random() * ceiling / 2;
     parentPort.postMessage({ error: String(err && err.message || err), code: err && err.code || null });
   }
-  setTimeout(tick, delay);
+  timer = setTimeout(tick, delay);
 };
-setTimeout(tick, workerData.intervalMs);
+timer = setTimeout(tick, workerData.intervalMs);
 parentPort.on('message', (m) => {
+  if (m === 'kick') {
+    failures = 0;
+    clearTimeout(timer);
+    timer = setTimeout(tick, 0);
+    return;
+  }
   if (m !== 'stop') return;
   running = false;
+  clearTimeout(timer);
   try { db.close(); } catch {}
   parentPort.close();
 });
@@ -110,6 +127,9 @@ export function startWalCheckpointer(
   worker.on('error', (err) => options.onError?.(err));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
+    kick() {
+      worker.postMessage('kick');
+    },
     async stop() {
       worker.postMessage('stop');
       const timer = setTimeout(() => void worker.terminate(), 2000);
