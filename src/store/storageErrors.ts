@@ -16,15 +16,21 @@ export type StorageFailureKind = 'full' | 'busy' | 'io' | 'readonly' | 'corrupt'
 
 export const STORAGE_FAILURE_KINDS: readonly StorageFailureKind[] = ['full', 'busy', 'io', 'readonly', 'corrupt'];
 
-/** Thrown by a store driver in place of the backend's error, so callers need not know the backend. */
+/**
+ * Thrown by a store driver in place of the backend's error, so callers need not know the
+ * backend. `code` keeps the backend's code (SQLITE_BUSY, ...) for callers that look at it.
+ */
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
+  readonly code: string | undefined;
   constructor(
     readonly kind: StorageFailureKind,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    const code = (options?.cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' ? code : undefined;
   }
 }
 

@@ -67,10 +67,10 @@ export function startRetention(options: RetentionOptions): Retention {
       options.onPass?.(report);
       retry.reset();
     } catch (err) {
+      // Passes are rare, so each failure is logged; one on storage is retried sooner.
       if (classifyStorageError(err)) {
-        // Logged (once, with a count) by the store's health.
         nextDelay = Math.min(intervalMs, retry.next());
-        logger.debug({ err, retryInMs: nextDelay }, 'retention pass failed on storage; retrying');
+        logger.error({ err, retryInMs: nextDelay }, 'retention pass failed on storage; retrying after a backoff');
       } else logger.error({ err }, 'retention pass failed; retrying at the next interval');
     }
   };
