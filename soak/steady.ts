@@ -75,6 +75,12 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyReport> {
     const receiver = await startReceiverProcess(secret, join(dir, 'hooks.jsonl'), 0, 0);
     children.push(receiver);
     const pid = server.child.pid!;
+    // The server must outlive the run: report how it ended (and what it printed) if it did not.
+    let died: string | null = null;
+    const running = server;
+    void running.exited.then(({ code, signal }) => {
+      if (!stop) died = `the server exited during the run (code ${code}, signal ${signal}):\n${running.output().slice(-4000)}`;
+    });
 
     // Registration at the rate that keeps `activeJobs` alive: a job lives about 4 steps.
     const lifetimeMs = 4 * options.stepMs;
@@ -110,7 +116,11 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyReport> {
         const due = Math.floor(((Date.now() - t0) / 1000) * perSecond);
         const batch: Promise<void>[] = [];
         while (i < due) batch.push(register(i++));
-        await Promise.all(batch);
+        // A failed registration ends the run with its reason (sampled by the loop below).
+        await Promise.all(batch).catch((err) => {
+          died ??= `registration failed: ${err instanceof Error ? err.message : String(err)}`;
+          stop = true;
+        });
         await sleep(100);
       }
     })();
@@ -119,6 +129,7 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyReport> {
     const end = t0 + options.minutes * 60_000;
     while (Date.now() < end) {
       await sleep(options.sampleEveryMs);
+      if (died) throw new Error(died);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       const events = [...metrics.matchAll(/^pollhook_events_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
       const s: Sample = { t: Date.now() - t0, rssBytes: rss(pid), walBytes: size(`${dbPath}-wal`), databaseBytes: size(dbPath), events };
@@ -129,6 +140,7 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyReport> {
     }
     stop = true;
     await registering;
+    if (died) throw new Error(died);
     await server.stop('SIGTERM');
     server = null;
 
