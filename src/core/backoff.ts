@@ -11,7 +11,7 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export const STORAGE_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5_000 };
+export const STORAGE_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 2_000 };
 
 export class Backoff {
   private failures = 0;

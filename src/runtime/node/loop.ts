@@ -9,8 +9,8 @@ import type { StepResult } from '../../core/step.ts';
 import { Backoff, type BackoffOptions } from '../../core/backoff.ts';
 import { mathRandom, type Random } from '../../core/random.ts';
 
-/** A failing step (any error) is retried after 250 ms, doubling up to 10 s. */
-const STEP_ERROR_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000 };
+/** A failing step (any error) is retried after 250 ms, doubling up to 2 s: leases and polling intervals are a few seconds, so a longer wait would cost more than it saves. */
+const STEP_ERROR_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2_000 };
 
 export interface LoopOptions {
   name: string;
