@@ -23,6 +23,8 @@ export interface Config {
    * defaults (60 s).
    */
   leaseMs: number | null;
+  /** Free bytes on the database's filesystem below which pollhook warns (POLLHOOK_LOW_DISK_BYTES); 0 disables. */
+  lowDiskBytes: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   { name: 'POLLHOOK_RETENTION_DAYS', default: '30', meaning: 'finished jobs and their history are pruned after this; 0 keeps everything' },
   { name: 'POLLHOOK_LEASE_MS', default: '60000', meaning: 'how long claimed work stays with a worker before another may take it after a crash' },
   { name: 'POLLHOOK_LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent; JSON logs, pretty on a terminal' },
+  { name: 'POLLHOOK_LOW_DISK_BYTES', default: '512MiB', meaning: 'free space on the database filesystem below which pollhook warns (log, metric, /readyz); 0 disables' },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -137,6 +140,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel,
     retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
     leaseMs: leaseMs(env.POLLHOOK_LEASE_MS),
+    lowDiskBytes: byteSize(env.POLLHOOK_LOW_DISK_BYTES, 512 * 1024 * 1024, 'POLLHOOK_LOW_DISK_BYTES'),
   };
 }
 
@@ -159,6 +163,17 @@ function leaseMs(value: string | undefined): number | null {
   const n = int(value, 0, 'POLLHOOK_LEASE_MS');
   if (n < 1000) throw new ConfigError(`the lease must be at least 1000 ms, got "${value}"`, 'POLLHOOK_LEASE_MS');
   return n;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `536870912`, `512MiB`, `1g` -> bytes (k, m, g are powers of 1024). */
+function byteSize(value: string | undefined, fallback: number, name: string): number {
+  if (value == null || value === '') return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`must be a byte size such as 536870912 or 512MiB, got "${value}"`, name);
+  return Math.round(Number(m[1]) * unit);
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {

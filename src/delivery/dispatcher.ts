@@ -17,6 +17,7 @@ import { claimDueDeliveries, type ClaimedDelivery } from '../store/queries/claim
 import { releaseDeliveries } from '../store/queries/releaseDeliveries.ts';
 import { nextDueDeliveryAt } from '../store/queries/nextDueDelivery.ts';
 import { FAILING_DISABLE_AFTER_MS } from '../store/queries/subscriptionFailing.ts';
+import { classifyStorageError } from '../store/storageErrors.ts';
 import { commitOutcomes, type CommitReport } from './commitOutcomes.ts';
 import { createSigner } from './signer.ts';
 import { OriginSlots, originOf } from './origins.ts';
@@ -128,8 +129,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         releaseDeliveries(db, released, now);
       });
     } catch (err) {
-      // The leases stay: these deliveries are due again when they expire (at-least-once).
-      logger.error({ err, count: batch.length }, 'committing delivery outcomes failed');
+      // The leases stay: these deliveries are due again when they expire (at-least-once). A
+      // storage failure is logged (once, with a count) by the store's health, not per commit.
+      logger[classifyStorageError(err) ? 'debug' : 'error']({ err, count: batch.length }, 'committing delivery outcomes failed');
     }
     if (report) reportCommit(report);
     notify();
@@ -219,7 +221,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const at = clock.now();
       const left = [...flights.values()];
       for (const f of left) queue.handBack(f, at);
-      releaseDeliveries(db, commits.handBacks.splice(0), at);
+      try {
+        releaseDeliveries(db, commits.handBacks.splice(0), at);
+      } catch (err) {
+        // Storage failing at shutdown: the leases expire and the next start takes them over.
+        if (!classifyStorageError(err)) throw err;
+      }
       if (left.length) logger.info({ released: left.length }, 'released in-flight deliveries on shutdown');
       queue.closed = true;
       commits.cancelScheduled();

@@ -8,6 +8,7 @@ import { ProblemError, invalid, problemResponse, type ProblemKind } from './prob
 import { validationHook } from './validation.ts';
 import { limitBody } from './bodyLimit.ts';
 import { registerDocs } from './docs.ts';
+import { storageProblem } from './storageProblem.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
@@ -103,6 +104,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       const kind = httpExceptionKind(err.status, err.message);
       return problemResponse(c, kind, kind === 'unsupported-media-type' ? UNSUPPORTED_MEDIA_TYPE : err.message || 'The request was rejected.');
     }
+    // Logged (once, with a count) by the store's health, not per request.
+    const storage = storageProblem(err);
+    if (storage) return problemResponse(c, storage.kind, storage.detail, undefined, storage.headers);
     (c.get('logger') ?? deps.logger).error({ err }, 'unhandled error');
     return problemResponse(c, 'internal', 'An unexpected error occurred; it has been logged.');
   });

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.ts';
 import type { EventType } from '../core/types.ts';
 import type { Database } from '../store/port.ts';
 import type { JobRow } from '../store/rows.ts';
+import { classifyStorageError } from '../store/storageErrors.ts';
 import { claimDueJobs, type ClaimInput } from '../store/queries/claimDueJobs.ts';
 import { recordPollOutcomes, type JobUpdate, type RecordReport } from '../store/queries/recordPollOutcomes.ts';
 
@@ -62,7 +63,9 @@ export class OutcomeRecorder {
     try {
       report = recordPollOutcomes(this.deps.db, batch);
     } catch (err) {
-      this.deps.logger.error({ err, count: batch.length }, 'recording poll outcomes failed; the leases will expire and the jobs be polled again');
+      // A storage failure is logged (once, with a count) by the store's health, not per batch.
+      const level = classifyStorageError(err) ? 'debug' : 'error';
+      this.deps.logger[level]({ err, count: batch.length }, 'recording poll outcomes failed; the leases will expire and the jobs be polled again');
       return;
     }
     this.reportRecorded(batch, report);

@@ -5,6 +5,9 @@ import { oldestDuePollAt, readOutboxSnapshot, type OutboxSnapshot } from '../../
 import type { PollInfo } from '../../scheduler/index.ts';
 import type { AttemptInfo, OutcomeInfo } from '../../delivery/index.ts';
 import type { EventType } from '../../core/types.ts';
+import type { StorageFailureKind } from '../../store/storageErrors.ts';
+import type { DiskSample } from './diskMonitor.ts';
+import type { CheckpointReport } from './walCheckpointer.ts';
 
 /** How long gauge counts read from SQLite are reused: a scrape never triggers more than one count per window. */
 const SNAPSHOT_TTL_MS = 15_000;
@@ -15,6 +18,11 @@ export interface Metrics {
   onEvent(info: { jobId: string; provider: string; type: EventType }): void;
   onAttempt(info: AttemptInfo): void;
   onOutcome(info: OutcomeInfo): void;
+  /** A storage failure, classified (storageErrors.ts); `operation`: write, read or checkpoint. */
+  onStorageFailure(kind: StorageFailureKind, operation: string): void;
+  setStorageWritable(writable: boolean): void;
+  onDiskSample(sample: DiskSample): void;
+  onCheckpoint(report: CheckpointReport): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -68,6 +76,29 @@ export function createMetrics(db: Database, clock: Clock, options: { defaultMetr
     name: 'pollhook_delivery_lag_seconds',
     help: 'From an event being committed to its delivery being acknowledged.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 1800, 7200, 36000],
+    registers: [registry],
+  });
+
+  const storageErrors = new Counter({
+    name: 'pollhook_storage_errors_total',
+    help: 'Storage failures by kind (full, busy, io, readonly, corrupt) and operation (write, read, checkpoint).',
+    labelNames: ['kind', 'operation'],
+    registers: [registry],
+  });
+  const storageWritable = new Gauge({
+    name: 'pollhook_storage_writable',
+    help: '1 while the database accepts writes, 0 from a write failing for a storage reason until one succeeds.',
+    registers: [registry],
+  });
+  storageWritable.set(1);
+  const diskFree = new Gauge({ name: 'pollhook_disk_free_bytes', help: "Free bytes on the database's filesystem.", registers: [registry] });
+  const diskLow = new Gauge({ name: 'pollhook_disk_low', help: '1 while free space is below POLLHOOK_LOW_DISK_BYTES.', registers: [registry] });
+  const databaseBytes = new Gauge({ name: 'pollhook_database_bytes', help: 'Size of the database file.', registers: [registry] });
+  const walBytes = new Gauge({ name: 'pollhook_wal_bytes', help: 'Size of the WAL file.', registers: [registry] });
+  const checkpoints = new Counter({
+    name: 'pollhook_wal_checkpoints_total',
+    help: 'WAL checkpoints by mode (PASSIVE copies back; TRUNCATE also empties the WAL file).',
+    labelNames: ['mode'],
     registers: [registry],
   });
 
@@ -127,6 +158,21 @@ export function createMetrics(db: Database, clock: Clock, options: { defaultMetr
     onOutcome(info) {
       deliveryOutcomes.inc({ outcome: info.status });
       if (info.status === 'delivered') deliveryLag.observe(Math.max(0, clock.now() - info.eventCreatedAt) / 1000);
+    },
+    onStorageFailure(kind, operation) {
+      storageErrors.inc({ kind, operation });
+    },
+    setStorageWritable(writable) {
+      storageWritable.set(writable ? 1 : 0);
+    },
+    onDiskSample(sample) {
+      diskFree.set(sample.freeBytes);
+      diskLow.set(sample.low ? 1 : 0);
+      databaseBytes.set(sample.databaseBytes);
+      walBytes.set(sample.walBytes);
+    },
+    onCheckpoint(report) {
+      checkpoints.inc({ mode: report.mode });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

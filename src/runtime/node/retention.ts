@@ -7,6 +7,9 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Database } from '../../store/port.ts';
 import { pruneExpiredHistory, type PruneReport } from '../../store/queries/pruneFinished.ts';
+import { classifyStorageError } from '../../store/storageErrors.ts';
+import { Backoff } from '../../core/backoff.ts';
+import { mathRandom } from '../../core/random.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -43,8 +46,13 @@ export function startRetention(options: RetentionOptions): Retention {
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  // A pass that failed for a storage reason is tried again sooner than the interval, backing off
+  // (30 s doubling up to the interval): pruning is what gives a full database its pages back.
+  const retry = new Backoff(mathRandom, { initialMs: 30_000, maxMs: intervalMs });
+  let nextDelay = intervalMs;
 
   const pass = async () => {
+    nextDelay = intervalMs;
     const started = clock.now();
     try {
       const report = await pruneExpiredHistory(db, {
@@ -57,8 +65,13 @@ export function startRetention(options: RetentionOptions): Retention {
       if (report.jobs > 0) logger.info(line, 'retention: pruned expired job history');
       else logger.debug(line, 'retention: nothing to prune');
       options.onPass?.(report);
+      retry.reset();
     } catch (err) {
-      logger.error({ err }, 'retention pass failed; retrying at the next interval');
+      // Passes are rare, so each failure is logged; one on storage is retried sooner.
+      if (classifyStorageError(err)) {
+        nextDelay = Math.min(intervalMs, retry.next());
+        logger.error({ err, retryInMs: nextDelay }, 'retention pass failed on storage; retrying after a backoff');
+      } else logger.error({ err }, 'retention pass failed; retrying at the next interval');
     }
   };
 
@@ -68,7 +81,7 @@ export function startRetention(options: RetentionOptions): Retention {
       timer = null;
       running = pass().finally(() => {
         running = null;
-        schedule(intervalMs);
+        schedule(nextDelay);
       });
     }, delayMs);
     // Never the reason the process stays up.

@@ -15,7 +15,9 @@ import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
-import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.ts';
+import { startStorageWatch, type StorageWatch } from './storageWatch.ts';
+import { StorageHealth } from '../../store/storageHealth.ts';
+import { classifyStorageError } from '../../store/storageErrors.ts';
 import { listen, type Listening } from './listen.ts';
 import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
@@ -71,15 +73,28 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const announce = options.announce ?? ((text: string) => process.stdout.write(`${text}\n`));
   warnAboutConfiguration(options.config ? {} : env, config, logger);
 
-  const db = openSqlite(config.dbPath);
+  // Storage failures are classified and logged (once, with a count) by the health; metrics and
+  // the storage watch join it once they exist.
+  const storageHooks: { metrics: Metrics | null; watch: StorageWatch | null } = { metrics: null, watch: null };
+  const health = new StorageHealth({
+    logger: logger.child({ component: 'storage' }),
+    clock,
+    random: mathRandom,
+    onFailure: (kind, operation) => storageHooks.metrics?.onStorageFailure(kind, operation),
+    onChange: (kind) => {
+      storageHooks.metrics?.setStorageWritable(kind === null);
+      if (kind === null) storageHooks.watch?.recovered();
+    },
+  });
+  const db = openSqlite(config.dbPath, { observer: health });
   let wired: Wired;
   try {
-    wired = await wire(db, config, masterKey, logger, clock, announce, options);
+    wired = await wire(db, config, masterKey, logger, clock, announce, options, health, storageHooks);
   } catch (err) {
     db.close();
     throw err;
   }
-  const { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening, streams } = wired;
+  const { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, storage, upstreamHttp, targetHttp, listening, streams } = wired;
   const { server, url, port } = listening;
   logger.info({ url, address: listening.address, db: config.dbPath, version: VERSION }, `pollhook is serving: listening on ${listening.address}`);
 
@@ -97,7 +112,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
-      await checkpointer?.stop();
+      await storage.stop();
       db.close();
       logger.info('stopped');
     })());
@@ -112,7 +127,7 @@ interface Wired {
   retention: ReturnType<typeof startRetention>;
   schedulerLoop: Loop;
   deliveryLoop: Loop;
-  checkpointer: WalCheckpointer | null;
+  storage: StorageWatch;
   upstreamHttp: ReturnType<typeof createNodeHttpClient>;
   targetHttp: ReturnType<typeof createNodeHttpClient>;
   listening: Listening;
@@ -120,7 +135,8 @@ interface Wired {
 
 /**
  * Migrates, unlocks the secrets and binds the port; only then starts the engines, retention and
- * the checkpointer thread, so a failure up to the bind leaves nothing running but `db`.
+ * the storage watch (the WAL checkpointer thread, disk monitor, write probe), so a failure up to
+ * the bind leaves nothing running but `db`.
  */
 async function wire(
   db: Database,
@@ -130,6 +146,8 @@ async function wire(
   clock: Clock,
   announce: (text: string) => void,
   options: ServiceOptions,
+  health: StorageHealth,
+  storageHooks: { metrics: Metrics | null; watch: StorageWatch | null },
 ): Promise<Wired> {
   const migration = migrate(db, clock.now());
   if (migration.applied.length) logger.info({ applied: migration.applied }, 'database migrated');
@@ -154,6 +172,8 @@ async function wire(
   const providers = createProviderRegistry(config.providerBaseUrls);
   const workerId = randomUUID();
   const metrics = withObserver(createMetrics(db, clock), options.observe);
+  storageHooks.metrics = metrics;
+  metrics.setStorageWritable(health.status().writable);
 
   // The live event stream's connections, woken by the same commits that wake the delivery engine.
   const streams = new StreamHub({ latestSeq: () => feedCounter(db) });
@@ -202,7 +222,7 @@ async function wire(
     logger,
     version: VERSION,
     hooks: { jobsChanged: () => schedulerLoop?.wake(), deliveriesQueued: () => deliveryLoop?.wake() },
-    readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox),
+    readiness: () => readiness(db, [schedulerLoop, deliveryLoop], secretBox, health, storageHooks.watch),
     metrics: () => metrics.render(),
     docsAssets: swaggerUiAssets(),
     streams,
@@ -228,20 +248,28 @@ async function wire(
     await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
     throw err;
   }
-  const checkpointer =
-    config.dbPath === ':memory:'
-      ? null
-      : startWalCheckpointer(config.dbPath, { onError: (message) => logger.warn({ message }, 'WAL checkpoint failed') });
+  const storage = startStorageWatch({
+    db,
+    dbPath: config.dbPath,
+    health,
+    lowDiskBytes: config.lowDiskBytes ?? 512 * 1024 * 1024,
+    logger: logger.child({ component: 'storage' }),
+    onDiskSample: (sample) => metrics.onDiskSample(sample),
+    onCheckpoint: (report) => metrics.onCheckpoint(report),
+  });
+  storageHooks.watch = storage;
   const retention = startRetention({
     db,
     clock,
     logger: logger.child({ engine: 'retention' }),
     retentionDays: config.retentionDays,
   });
-  const onLoopError = (engine: string) => (err: unknown) => logger.error({ engine, err }, 'engine step failed');
-  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler') });
-  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery') });
-  return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, checkpointer, upstreamHttp, targetHttp, listening, streams };
+  // A storage failure is logged by the health (once, with a count); the loops back off on it.
+  const onLoopError = (engine: string) => (err: unknown) => logger[classifyStorageError(err) ? 'debug' : 'error']({ engine, err }, 'engine step failed');
+  const holdOffMs = () => health.retryDelayMs();
+  schedulerLoop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: clock.now, onError: onLoopError('scheduler'), holdOffMs });
+  deliveryLoop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: clock.now, onError: onLoopError('delivery'), holdOffMs });
+  return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, storage, upstreamHttp, targetHttp, listening, streams };
 }
 
 /** Unknown POLLHOOK_* names (likely typos) and a private-network allowance that includes cloud metadata. */
@@ -277,7 +305,7 @@ function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Met
  * when `pollhook rotate-master-key` ran while this process was up (the documented way is to stop
  * it first): from then on the secrets it seals would be unreadable, so it reports itself unready.
  */
-function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox) {
+function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox, health: StorageHealth, storage: StorageWatch | null) {
   const checks: Record<string, unknown> = {};
   try {
     db.prepare('SELECT 1').get();
@@ -289,7 +317,14 @@ function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox
     checks.migrations = false;
   }
   checks.engines = loops.every((l) => l?.running);
-  return { ok: Object.values(checks).every((v) => v === true), checks };
+  // Not ready while writes fail for a storage reason: detail says which and why.
+  const s = health.status();
+  checks.storage = s.writable || { writable: false, kind: s.kind, reason: s.reason, since: s.since && new Date(s.since).toISOString(), failures: s.failures, lastError: s.lastError };
+  const ok = Object.values(checks).every((v) => v === true);
+  // Free space is detail (a warning when low), not a reason to be unready.
+  const disk = storage?.disk();
+  if (disk) checks.disk = { freeBytes: disk.freeBytes, lowDiskBytes: disk.lowDiskBytes, low: disk.low, databaseBytes: disk.databaseBytes, walBytes: disk.walBytes };
+  return { ok, checks };
 }
 
 function firstStartBanner(apiKey: string, signingSecret: string): string {

@@ -2,11 +2,21 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database, SqlValue, Statement } from '../../store/port.ts';
+import { StorageUnavailableError, asStorageUnavailable } from '../../store/storageErrors.ts';
+import type { StorageObserver } from '../../store/storageHealth.ts';
 
 export interface OpenOptions {
   /** Milliseconds a writer waits for the lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Told of every storage failure and every committed write (storageHealth.ts). */
+  observer?: StorageObserver;
 }
+
+/**
+ * The WAL file is cut back to this after a checkpoint that resets it; the checkpointer
+ * truncates it to zero when it passes WAL_TRUNCATE_BYTES (walCheckpointer.ts).
+ */
+export const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The better-sqlite3 driver behind the database port. The only module that imports it. */
 export function openSqlite(path: string, options: OpenOptions = {}): Database {
@@ -25,9 +35,34 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   // A claim or a batch of outcomes can dirty hundreds of pages. Checkpointing every 1,000 WAL
   // pages (the default) made many batches pay a checkpoint (a copy back and an fsync) on the
   // engines' event loop. The service checkpoints from a worker thread (walCheckpointer.ts);
-  // this threshold is the fallback. The WAL file is cut back to 64 MB after a checkpoint.
+  // this threshold is the fallback. The WAL file is cut back after a checkpoint resets it, so a
+  // burst does not keep its high-water mark on disk.
   db.pragma('wal_autocheckpoint = 10000');
-  db.pragma('journal_size_limit = 67108864');
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+
+  // Storage failures leave as StorageUnavailableError (classified once), reported to the
+  // observer at the outermost call: the transaction, or a statement run outside one.
+  const observer = options.observer;
+  let changes = 0;
+  // Inside our transaction() (SQLite may already have rolled back after SQLITE_FULL, so its own
+  // flag cannot tell).
+  let inOurTransaction = false;
+  const fail = (err: unknown, operation: string): never => {
+    const mapped = asStorageUnavailable(err);
+    if (!mapped) throw err;
+    if (!inOurTransaction) observer?.failed(mapped, operation);
+    throw mapped;
+  };
+  // While the disk is full only the recovery probe may write (storageHealth.ts).
+  const admit = () => {
+    if (observer?.admitsWrites && !observer.admitsWrites()) {
+      throw new StorageUnavailableError('full', 'database or disk is full: writes are paused until space returns');
+    }
+  };
+  const wrote = (n: number) => {
+    changes += n;
+    if (n > 0 && !inOurTransaction && !db.inTransaction) observer?.wrote();
+  };
 
   const cache = new Map<string, Statement<any>>();
   const prepare = <Row>(sql: string): Statement<Row> => {
@@ -39,14 +74,40 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
       let arrays: BetterSqlite3.Statement | null = null;
       stmt = {
         run: (...params: SqlValue[]) => {
-          const r = returnsRows ? { changes: raw.all(...params).length } : raw.run(...params);
-          return { changes: r.changes };
+          let n: number;
+          if (!db.inTransaction) admit();
+          try {
+            n = returnsRows ? raw.all(...params).length : raw.run(...params).changes;
+          } catch (err) {
+            return fail(err, 'write');
+          }
+          wrote(n);
+          return { changes: n };
         },
-        get: (...params: SqlValue[]) => raw.get(...params) as Row | undefined,
-        all: (...params: SqlValue[]) => raw.all(...params) as Row[],
+        get: (...params: SqlValue[]) => {
+          if (!raw.readonly && !db.inTransaction) admit();
+          try {
+            return raw.get(...params) as Row | undefined;
+          } catch (err) {
+            return fail(err, raw.readonly ? 'read' : 'write');
+          }
+        },
+        all: (...params: SqlValue[]) => {
+          if (!raw.readonly && !db.inTransaction) admit();
+          try {
+            return raw.all(...params) as Row[];
+          } catch (err) {
+            return fail(err, raw.readonly ? 'read' : 'write');
+          }
+        },
         values: (...params: SqlValue[]) => {
-          arrays ??= db.prepare(sql).raw(true);
-          return arrays.all(...params) as unknown[][];
+          if (!raw.readonly && !db.inTransaction) admit();
+          try {
+            arrays ??= db.prepare(sql).raw(true);
+            return arrays.all(...params) as unknown[][];
+          } catch (err) {
+            return fail(err, raw.readonly ? 'read' : 'write');
+          }
         },
       };
       cache.set(sql, stmt);
@@ -57,11 +118,28 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   return {
     prepare,
     exec: (sql) => {
-      db.exec(sql);
+      try {
+        db.exec(sql);
+      } catch (err) {
+        fail(err, 'write');
+      }
     },
     transaction: <T>(fn: () => T): T => {
       if (db.inTransaction) return fn();
-      return db.transaction(fn).immediate();
+      admit();
+      const before = changes;
+      let result: T;
+      inOurTransaction = true;
+      try {
+        result = db.transaction(fn).immediate();
+      } catch (err) {
+        inOurTransaction = false;
+        return fail(err, 'write');
+      } finally {
+        inOurTransaction = false;
+      }
+      if (changes > before) observer?.wrote();
+      return result;
     },
     close: () => {
       cache.clear();
