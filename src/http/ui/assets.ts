@@ -45,6 +45,8 @@ fieldset{border:1px solid var(--line);border-radius:4px}
 fieldset label{display:inline-flex;gap:.25rem;font-weight:400;margin-right:.75rem}
 input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #6b7280;border-radius:4px;max-width:100%;background:#fff;color:var(--fg)}
 .field{margin:0 0 .75rem}
+.field-error{color:var(--bad);margin:.25rem 0 0;font-size:.9rem;font-weight:600}
+[aria-invalid=true]{border-color:var(--bad)}
 button,.button{font:inherit;padding:.35rem .8rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;color:var(--accent)}
 button.danger{background:var(--bad);border-color:var(--bad)}
