@@ -101,3 +101,26 @@ it('refuses the stream without a session (401)', async () => {
   expect(res.status).toBe(401);
 });
 
+
+it('ends a page\'s stream with `signed-out` once its session is signed out', async () => {
+  const { page } = await signedInPage();
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'pollhook_session')!;
+  const res = await fetch(`${base}/ui/live`, { headers: { accept: 'text/event-stream', cookie: `pollhook_session=${cookie.value}` } });
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  const readUntil = async (needle: string) => {
+    while (!text.includes(needle)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    return text.includes(needle);
+  };
+  expect(await readUntil('event: version')).toBe(true);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/ui\/sign-in/);
+  // Checked every 5 s: then the event, and the end of the stream.
+  expect(await readUntil('event: signed-out')).toBe(true);
+  expect((await reader.read()).done).toBe(true);
+}, 30_000);
