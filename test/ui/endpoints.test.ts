@@ -101,14 +101,17 @@ it('sends a test event from the endpoint page and shows its attempt (status code
   await page.getByRole('button', { name: 'Send test event' }).click();
   await page.getByText('A test event is queued').waitFor();
   await page.evaluate(() => ((window as any).notReloaded = true));
-  const attempt = page.locator('[data-testid="test-event"] li[data-attempt]');
+  const attempt = page.locator('[data-testid="delivery-shown"] li[data-attempt]');
   await attempt.waitFor({ timeout: 15_000 });
   expect(await attempt.innerText()).toMatch(/HTTP 204 · \d+ ms/);
-  await page.locator('[data-testid="test-event"] .s-delivered').waitFor();
+  await page.locator('[data-testid="delivery-shown"] .s-delivered').waitFor();
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true);
   const hook = await waitFor(() => receiver.accepted().find((h) => h.payload?.type === 'endpoint.test' && h.payload.data.subscriptionId === sub.id));
   expect(hook.verified).toBe(true);
   expect(await seriousViolations(page)).toEqual([]);
+  // Listed among its latest deliveries, linked to this view (it has no job page).
+  const listed = page.locator(`#endpoint-live li[data-delivery] a`, { hasText: 'operational event' });
+  expect(await listed.getAttribute('href')).toBe(`/ui/endpoints/${sub.id}?delivery=${new URL(page.url()).searchParams.get('delivery')}`);
 
   // Disabled: no button, and a forged POST is refused with the API's reason.
   await api(`/v1/subscriptions/${sub.id}`, { method: 'PATCH', json: { enabled: false } });

@@ -5,7 +5,8 @@ import { problemText, type ApiAnswer } from '../api.ts';
 import { flashOf, formOf, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
 import { ActionButton, Badge, Csrf, Page, Time, UI, type Flash } from '../layout.tsx';
 import { EndpointFields, fieldErrorsOf, filterOfForm, valuesOfForm, valuesOfSubscription, type EndpointValues, type FieldErrors } from './endpointForm.tsx';
-import { TestEvent, isDeliveryId } from './endpointTest.tsx';
+import { DeliveryShown, isDeliveryId } from './endpointDelivery.tsx';
+import { operationalJobId } from '../../../store/queries/operationalEvents.ts';
 
 /** A form sent back with what was typed and the errors under their fields. */
 interface Rejected {
@@ -71,7 +72,7 @@ export function registerEndpoints(ui: Hono<UiEnv>, deps: AppDeps): void {
     const id = c.req.param('id');
     const answer = await c.get('api')('POST', `/v1/subscriptions/${encodeURIComponent(id)}/test`);
     if (!answer.ok) return editPage(c, deps, { flash: { kind: 'error', text: problemText(answer.body) } });
-    return c.redirect(`${withOk(`${UI}/endpoints/${id}`, 'test-sent')}&test=${answer.body.id}`, 303);
+    return c.redirect(`${withOk(`${UI}/endpoints/${id}`, 'test-sent')}&delivery=${answer.body.id}`, 303);
   });
 }
 
@@ -185,8 +186,10 @@ async function editPage(c: UiContext, deps: AppDeps, { flash, form }: PageState)
   const recent = await c.get('api')('GET', `/v1/deliveries?subscriptionId=${s.id}&limit=10`);
   const deliveries: any[] = recent.ok ? recent.body.data : [];
   const here = `${UI}/endpoints/${s.id}`;
-  const testId = c.req.query('test');
-  const test = testId && isDeliveryId(testId) ? await c.get('api')('GET', `/v1/deliveries/${testId}`) : null;
+  // The tenant's operational events (a test event among them) have no job page: their delivery is shown here.
+  const carrierJob = tenantId ? operationalJobId(tenantId) : null;
+  const shownId = c.req.query('delivery');
+  const shown = shownId && isDeliveryId(shownId) ? await c.get('api')('GET', `/v1/deliveries/${shownId}`) : null;
   return c.html(
     <Page title={`Endpoint ${s.url}`} session={session} current="endpoints" flash={flash} live>
       <section class="card" aria-labelledby="ep-state">
@@ -197,7 +200,7 @@ async function editPage(c: UiContext, deps: AppDeps, { flash, form }: PageState)
           </p>
           <p>Filter: {filterText(s.filter)}</p>
           <p>Recent success: {rateText(rate)}</p>
-          {test?.ok && test.body.subscriptionId === s.id && <TestEvent d={test.body} />}
+          {shown?.ok && shown.body.subscriptionId === s.id && <DeliveryShown d={shown.body} />}
           <h3>Latest deliveries</h3>
           {deliveries.length === 0 ? (
             <p class="muted">None yet.</p>
@@ -205,7 +208,11 @@ async function editPage(c: UiContext, deps: AppDeps, { flash, form }: PageState)
             <ul>
               {deliveries.map((d) => (
                 <li data-delivery={d.id}>
-                  <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> <a href={`${UI}/jobs/${d.jobId}`}>#{d.sequence} of {d.jobId}</a>{' '}
+                  <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> {d.jobId === carrierJob ? (
+                    <a href={`${here}?delivery=${d.id}`}>operational event #{d.sequence}</a>
+                  ) : (
+                    <a href={`${UI}/jobs/${d.jobId}`}>#{d.sequence} of {d.jobId}</a>
+                  )}{' '}
                   <Time at={d.createdAt} /> {d.lastStatusCode ? `· HTTP ${d.lastStatusCode}` : ''} {d.lastError && d.status !== 'delivered' ? `· ${d.lastError}` : ''}
                 </li>
               ))}

@@ -3,11 +3,14 @@ import { Badge, Time, duration } from '../layout.tsx';
 
 export const isDeliveryId = (id: string): boolean => isWellFormedId(id, 'msg');
 
-/** The test event's delivery and each of its attempts (status code, latency, error), live. */
-export function TestEvent({ d }: { d: any }) {
+/**
+ * One delivery to this endpoint and each of its attempts (status code, latency, error), live:
+ * the test event just sent, or an operational event (those have no job page).
+ */
+export function DeliveryShown({ d }: { d: any }) {
   return (
-    <div class="card" data-testid="test-event" aria-labelledby="test-event-title">
-      <h3 id="test-event-title">Test event</h3>
+    <div class="card" data-testid="delivery-shown" aria-labelledby="delivery-shown-title">
+      <h3 id="delivery-shown-title">{d.eventType === 'endpoint.test' ? 'Test event' : `Delivery of ${d.eventType}`}</h3>
       <p>
         <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> <code>{d.id}</code> queued <Time at={d.createdAt} />
         {d.nextAttemptAt && d.status !== 'delivered' ? (
