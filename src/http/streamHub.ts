@@ -87,7 +87,8 @@ export class StreamHub {
   }
 
   private queue(level: 1 | 2): void {
-    if (this.closed) return;
+    // Nobody listening (the usual case for a busy delivery engine): not even a microtask.
+    if (this.closed || this.byTenant.size === 0) return;
     const already = this.queued !== 0;
     if (level > this.queued) this.queued = level;
     if (already) return;
