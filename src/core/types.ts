@@ -21,10 +21,16 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * Events about the tenant's own endpoints and secrets. Never in the default set: a subscription
  * receives them only when it lists them (typically one subscription on an operations URL).
  */
-export const OPERATIONAL_EVENT_TYPES = ['endpoint.failing', 'endpoint.disabled', 'endpoint.recovered', 'signing_secret.rotated'] as const;
+const SUBSCRIBABLE_OPERATIONAL_TYPES = ['endpoint.failing', 'endpoint.disabled', 'endpoint.recovered', 'signing_secret.rotated'] as const;
+export const OPERATIONAL_EVENT_TYPES = [...SUBSCRIBABLE_OPERATIONAL_TYPES, 'endpoint.test'] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
 export const ALL_EVENT_TYPES = [...EVENT_TYPES, ...OPERATIONAL_EVENT_TYPES] as const;
 export type AnyEventType = (typeof ALL_EVENT_TYPES)[number];
+/**
+ * What a subscription may list in `events`: `endpoint.test` is sent to one subscription on
+ * request (POST /v1/subscriptions/{id}/test), never by subscribing to it.
+ */
+export const SUBSCRIBABLE_EVENT_TYPES = [...EVENT_TYPES, ...SUBSCRIBABLE_OPERATIONAL_TYPES] as const;
 export const isOperationalType = (type: string): type is OperationalEventType =>
   (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
 

@@ -22,6 +22,7 @@ import { registerEventFeedRoutes } from './routes/events.ts';
 import { STREAM_PATH, registerStreamRoutes } from './routes/stream.ts';
 import { registerRestHookRoutes } from './routes/restHooks.ts';
 import { registerReplayRoutes } from './routes/replay.ts';
+import { registerTestEventRoutes } from './routes/testEvents.ts';
 import { registerDashboard } from './ui/index.tsx';
 
 export type { AppDeps, AppEnv } from './deps.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerStreamRoutes(app, deps);
   registerRestHookRoutes(app, deps);
   registerReplayRoutes(app, deps);
+  registerTestEventRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

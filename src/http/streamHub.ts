@@ -13,6 +13,8 @@ export interface StreamConnection {
   wake(): void;
   /** The server is shutting down: end the stream. */
   close(): void;
+  /** Also woken by delivery outcomes (the dashboard's live channel), not only by new events. */
+  followsOutcomes?: boolean;
 }
 
 export interface StreamHubOptions {
@@ -41,7 +43,8 @@ export class StreamHub {
   private readonly checkMs: number;
   private lastSeen = -1;
   private checkTimer: ReturnType<typeof setInterval> | null = null;
-  private notifyQueued = false;
+  /** 0: nothing queued; 1: delivery outcomes only; 2: events (wakes everyone). */
+  private queued: 0 | 1 | 2 = 0;
   private closed = false;
 
   constructor(options: StreamHubOptions = {}) {
@@ -53,10 +56,11 @@ export class StreamHub {
     this.checkMs = options.checkMs ?? 1000;
   }
 
-  join(tenantId: string, connection: StreamConnection): JoinResult {
+  /** `key` is the tenant id, or another name with its own limit `max` (the dashboard's). */
+  join(tenantId: string, connection: StreamConnection, max: number = this.maxPerTenant): JoinResult {
     if (this.closed) return { ok: false, reason: 'closed' };
     let set = this.byTenant.get(tenantId);
-    if (set && set.size >= this.maxPerTenant) return { ok: false, reason: 'full' };
+    if (set && set.size >= max) return { ok: false, reason: 'full' };
     if (!set) this.byTenant.set(tenantId, (set = new Set()));
     set.add(connection);
     this.startChecking();
@@ -70,11 +74,28 @@ export class StreamHub {
 
   /** Events were committed: wake every connection once (many commits in one tick wake once). */
   notify(): void {
-    if (this.notifyQueued || this.closed) return;
-    this.notifyQueued = true;
+    this.queue(2);
+  }
+
+  /**
+   * Delivery outcomes were committed: wake the connections that follow them. The event stream's
+   * do not (an outcome adds no event to the feed, except an operational one, which the
+   * `latestSeq` check finds within `checkMs`).
+   */
+  notifyOutcomes(): void {
+    this.queue(1);
+  }
+
+  private queue(level: 1 | 2): void {
+    // Nobody listening (the usual case for a busy delivery engine): not even a microtask.
+    if (this.closed || this.byTenant.size === 0) return;
+    const already = this.queued !== 0;
+    if (level > this.queued) this.queued = level;
+    if (already) return;
     queueMicrotask(() => {
-      this.notifyQueued = false;
-      for (const set of this.byTenant.values()) for (const c of set) c.wake();
+      const everyone = this.queued === 2;
+      this.queued = 0;
+      for (const set of this.byTenant.values()) for (const c of set) if (everyone || c.followsOutcomes) c.wake();
     });
   }
 

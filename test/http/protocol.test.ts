@@ -268,6 +268,7 @@ describe('OpenAPI document', () => {
         'POST /v1/rest-hooks',
         'DELETE /v1/rest-hooks/{id}',
         'POST /v1/subscriptions/{id}/replay',
+        'POST /v1/subscriptions/{id}/test',
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AppEnv } from '../deps.ts';
-import { ALL_EVENT_TYPES, DEFAULT_EVENT_TYPES, type AnyEventType } from '../../core/types.ts';
+import { SUBSCRIBABLE_EVENT_TYPES, DEFAULT_EVENT_TYPES, type AnyEventType } from '../../core/types.ts';
 import { isWellFormedId } from '../../core/ids.ts';
 import { deleteSubscription, insertSubscription } from '../../store/queries/subscriptions.ts';
 import { invalid, notFound } from '../problem.ts';
@@ -26,9 +26,9 @@ const RestHookCreate = z
 function eventsOf(event: string): AnyEventType[] | null {
   if (event === '*' || event === 'job.*') return null;
   const list = event.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = list.filter((t) => !(ALL_EVENT_TYPES as readonly string[]).includes(t));
+  const unknown = list.filter((t) => !(SUBSCRIBABLE_EVENT_TYPES as readonly string[]).includes(t));
   if (unknown.length || list.length === 0) {
-    throw invalid([{ path: 'event', message: `unknown event type ${JSON.stringify(unknown[0] ?? event)}; use one of ${ALL_EVENT_TYPES.join(', ')}, or job.*` }]);
+    throw invalid([{ path: 'event', message: `unknown event type ${JSON.stringify(unknown[0] ?? event)}; use one of ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}, or job.*` }]);
   }
   return [...new Set(list)] as AnyEventType[];
 }

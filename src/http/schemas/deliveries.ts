@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { EVENT_TYPES } from '../../core/types.ts';
+import { ALL_EVENT_TYPES, EVENT_TYPES } from '../../core/types.ts';
 import { ListQuery, NullableTimestamp, Timestamp } from './common.ts';
 import { deliveryDetailExample, deliveryExample, eventExample } from './examples.ts';
 
@@ -37,7 +37,7 @@ export const AttemptSchema = z
   .openapi('DeliveryAttempt', { example: deliveryDetailExample.attempts[0] });
 
 export const DeliveryDetailSchema = DeliverySchema.extend({
-  eventType: z.enum(EVENT_TYPES),
+  eventType: z.enum(ALL_EVENT_TYPES),
   attempts: z.array(AttemptSchema),
 }).openapi('DeliveryDetail', { example: deliveryDetailExample });
 export type DeliveryDetailView = z.infer<typeof DeliveryDetailSchema>;

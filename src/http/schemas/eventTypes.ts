@@ -68,10 +68,11 @@ export const OperationalPayloadSchema = z
         recoveredAt: Iso.optional(),
         signingSecretId: z.string().optional().meta({ description: 'signing_secret.rotated: the new secret.' }),
         previousExpiresAt: Iso.optional().meta({ description: 'signing_secret.rotated: the previous secret signs until then.' }),
+        message: z.string().optional().meta({ description: 'endpoint.test: says it is a test.' }),
       }),
   })
   .openapi('OperationalEventPayload', {
-    description: 'The body of an operational event (a subscription failing, disabled or recovered; the signing secret rotated).',
+    description: 'The body of an operational event (a subscription failing, disabled or recovered; the signing secret rotated; a test event).',
     example: operationalExample,
   });
 
@@ -94,6 +95,7 @@ const DESCRIPTIONS: Record<AnyEventType, string> = {
   'endpoint.disabled': 'A subscription was disabled: its URL answered 410, or its deliveries failed for 5 days. Its events are kept: re-enable it and replay them (POST /v1/subscriptions/{id}/replay).',
   'endpoint.recovered': 'A failing subscription got a delivery through again.',
   'signing_secret.rotated': 'The signing secret was rotated; the previous one keeps signing until `previousExpiresAt`.',
+  'endpoint.test': 'A test event, sent to one subscription on request (POST /v1/subscriptions/{id}/test or the dashboard\'s "Send test event"), signed and retried like any other. It changes nothing; it cannot be listed in `events`.',
   'job.pending': 'The upstream accepted the job but has not started it (queued).',
   'job.running': 'The upstream is working on the job.',
   'job.succeeded': 'The job finished and `data.result.urls` holds its outputs.',
@@ -144,6 +146,9 @@ function operationalExampleOf(type: OperationalEventType): Record<string, unknow
     return { type, timestamp: operationalExample.timestamp, data: { signingSecretId: 'sec_01JD4W2M3N4P5Q6R7S8T9V0W1X', previousExpiresAt: '2026-11-28T17:00:00.000Z' } };
   }
   const { disabledAt: _d, ...base } = operationalExample.data;
+  if (type === 'endpoint.test') {
+    return { type, timestamp: '2026-11-23T09:00:00.000Z', data: { ...base, failingSince: null, disabledReason: null, message: 'A test event sent on request; it changes nothing.' } };
+  }
   if (type === 'endpoint.failing') return { type, timestamp: base.failingSince, data: { ...base, disabledReason: null, disablesAt: '2026-11-27T17:00:00.000Z' } };
   if (type === 'endpoint.recovered') return { type, timestamp: '2026-11-23T09:00:00.000Z', data: { ...base, disabledReason: null, recoveredAt: '2026-11-23T09:00:00.000Z' } };
   return operationalExample;

@@ -1,14 +1,16 @@
 import { z } from '@hono/zod-openapi';
-import { ALL_EVENT_TYPES } from '../../core/types.ts';
+import { ALL_EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../core/types.ts';
 import { EVENT_TYPE_DESCRIPTION, NullableTimestamp, Timestamp } from './common.ts';
 import { SubscriptionFilterSchema } from './subscriptionFilter.ts';
 import { subscriptionCreateExample, subscriptionExample, subscriptionPatchExample } from './examples.ts';
 
 const Url = z.string().min(1).max(2048).openapi({ example: 'https://example.com/hooks/pollhook' });
 const Events = z
-  .array(z.enum(ALL_EVENT_TYPES))
+  .array(z.enum(SUBSCRIBABLE_EVENT_TYPES))
   .min(1)
-  .openapi({ description: `${EVENT_TYPE_DESCRIPTION} Operational events (endpoint.failing, endpoint.disabled, endpoint.recovered, signing_secret.rotated) only when listed.` });
+  .openapi({
+    description: `${EVENT_TYPE_DESCRIPTION} Operational events (endpoint.failing, endpoint.disabled, endpoint.recovered, signing_secret.rotated) only when listed. endpoint.test is not listed: it is sent on request (POST /v1/subscriptions/{id}/test).`,
+  });
 const Description = z.string().max(500);
 
 export const SubscriptionCreate = z

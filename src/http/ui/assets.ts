@@ -45,6 +45,8 @@ fieldset{border:1px solid var(--line);border-radius:4px}
 fieldset label{display:inline-flex;gap:.25rem;font-weight:400;margin-right:.75rem}
 input,select,textarea{font:inherit;padding:.35rem .5rem;border:1px solid #6b7280;border-radius:4px;max-width:100%;background:#fff;color:var(--fg)}
 .field{margin:0 0 .75rem}
+.field-error{color:var(--bad);margin:.25rem 0 0;font-size:.9rem;font-weight:600}
+[aria-invalid=true]{border-color:var(--bad)}
 button,.button{font:inherit;padding:.35rem .8rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;color:var(--accent)}
 button.danger{background:var(--bad);border-color:var(--bad)}
@@ -65,7 +67,8 @@ details summary{cursor:pointer}
 
 /**
  * Progressive enhancement only: copy buttons, confirmations, and live regions that refresh
- * themselves when the live source reports a change. Every page reads fine without it.
+ * themselves when the live source (an EventSource on /ui/live, or polling it where that is
+ * unavailable) reports a change. Every page reads fine without it.
  */
 export const SCRIPT = `
 (function(){
@@ -84,7 +87,7 @@ export const SCRIPT = `
   var live = document.querySelector('[data-live-source]');
   if (!live || !window.fetch) return;
   var source = live.getAttribute('data-live-source');
-  var version = null, busy = false;
+  var version = null, busy = false, again = false, stale = false, polling = false;
   function refresh(){
     return fetch(location.href, { credentials: 'same-origin', headers: { 'x-pollhook-live': '1' } }).then(function(r){
       if (!r.ok) return;
@@ -97,18 +100,39 @@ export const SCRIPT = `
       });
     });
   }
-  function tick(){
-    if (busy || document.hidden) return;
+  function update(){
+    if (document.hidden) { stale = true; return; }
+    if (busy) { again = true; return; }
     busy = true;
-    fetch(source, { credentials: 'same-origin', cache: 'no-store' }).then(function(r){ return r.ok ? r.json() : null; }).then(function(v){
-      if (!v) return;
-      // The first answer may already include a change made after this page was rendered: refresh once then too.
-      var changed = version === null || v.version !== version;
-      version = v.version;
-      if (changed) return refresh();
-    }).catch(function(){}).then(function(){ busy = false; });
+    refresh().catch(function(){}).then(function(){ busy = false; if (again) { again = false; update(); } });
   }
-  tick();
-  setInterval(tick, 1000);
+  // The first version may already include a change made after this page was rendered: refresh once then too.
+  function seen(v){
+    var changed = version === null || v !== version;
+    version = v;
+    if (changed) update();
+  }
+  document.addEventListener('visibilitychange', function(){ if (!document.hidden && stale) { stale = false; update(); } });
+  // Fallback: ask every second (no EventSource, or a server that holds no streams).
+  var asking = false;
+  function ask(){
+    if (asking || document.hidden) return;
+    asking = true;
+    fetch(source, { credentials: 'same-origin', cache: 'no-store' }).then(function(r){ return r.ok ? r.json() : null; }).then(function(v){
+      if (v) seen(v.version);
+    }).catch(function(){}).then(function(){ asking = false; });
+  }
+  function poll(){
+    if (polling) return;
+    polling = true;
+    ask();
+    setInterval(ask, 1000);
+  }
+  if (!window.EventSource) return poll();
+  var stream = new EventSource(source);
+  stream.addEventListener('version', function(e){ seen(e.data); });
+  stream.addEventListener('signed-out', function(){ stream.close(); });
+  // Refused (no stream here, too many open) or closed for good: poll instead; a dropped connection reconnects by itself.
+  stream.onerror = function(){ if (stream.readyState === 2) poll(); };
 })();
 `;

@@ -29,6 +29,7 @@ export const OK_MESSAGES: Record<string, string> = {
   'endpoint-enabled': 'The endpoint is enabled.',
   'endpoint-disabled': 'The endpoint is disabled.',
   'endpoint-deleted': 'The endpoint is deleted.',
+  'test-sent': 'A test event is queued for this endpoint; its delivery shows below.',
   'secret-expired': 'The previous signing secret no longer signs.',
   'connection-created': 'The connection is stored.',
   'connection-updated': 'The connection is updated; the next poll of each of its jobs uses it.',

@@ -9,7 +9,7 @@ import { flashOf, formOf, field, type UiEnv } from './context.ts';
 import { Page, UI } from './layout.tsx';
 import { csrfTokenMatches, isHttps, sameOrigin, securityHeaders } from './security.ts';
 import { SESSION_TTL_MS, SessionStore, type Principal } from './session.ts';
-import { liveVersion } from './live.ts';
+import { liveStream, liveVersion } from './live.ts';
 import { registerOverview } from './pages/overview.tsx';
 import { registerJobs } from './pages/jobs.tsx';
 import { registerDeliveries } from './pages/deliveries.tsx';
@@ -103,7 +103,19 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
     deleteCookie(c, COOKIE, { path: UI, secure: isHttps(c) });
     return c.redirect(`${UI}/sign-in?ok=signed-out`, 303);
   });
-  ui.get('/live', (c) => c.json({ version: liveVersion(deps, c.get('session')) }));
+  ui.get('/live', (c) => {
+    const session = c.get('session');
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return c.json({ version: liveVersion(deps, session) });
+    // No stream here (a runtime without the hub, or the admin): EventSource fails and the page polls.
+    if (!deps.streams || session.principal.kind !== 'tenant') return c.body(null, 204);
+    const principal = session.principal;
+    const stillSignedIn = () =>
+      sessions.get(session.id) === session && authenticateApiKey(deps.db, principal.credential, deps.clock.now()) !== null;
+    const body = liveStream({ ...deps, streams: deps.streams }, { ...session, principal }, stillSignedIn);
+    if (body === 'full') return c.body(null, 429);
+    if (body === 'closed') return c.body(null, 503);
+    return c.body(body, 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store, no-transform', 'x-accel-buffering': 'no' });
+  });
 
   registerOverview(ui, deps);
   registerJobs(ui, deps);

@@ -210,7 +210,8 @@ async function wire(
       ...(config.leaseMs ? { leaseMs: Math.max(config.leaseMs, 2 * config.deliveryTimeoutMs) } : {}),
     },
     onAttempt: metrics.onAttempt,
-    onOutcome: metrics.onOutcome,
+    // The dashboard's live pages follow delivery outcomes too.
+    onOutcome: (o) => (metrics.onOutcome(o), streams.notifyOutcomes()),
   });
   const app = createApp({
     db,

@@ -26,6 +26,35 @@ export function appendOperationalEvent(
   now: number,
   subjectSubscriptionId: string | null = null,
 ): string {
+  const { jobId, eventId, sequence } = appendCarrierEvent(db, tenantId, type, data, now);
+  const subs = db
+    .prepare<{ id: string; url: string; events: string | null }>(
+      'SELECT id, url, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL',
+    )
+    .all(tenantId);
+  const blocked = db.prepare(
+    `SELECT 1 FROM deliveries WHERE job_id = ? AND target_key = ? AND status IN ('pending','failed') AND sequence < ? LIMIT 1`,
+  );
+  for (const s of subs) {
+    if (s.id === subjectSubscriptionId || !filterAccepts(s.events, type as never)) continue;
+    const waits = blocked.get(jobId, s.id, sequence) !== undefined;
+    db.prepare(
+      `INSERT INTO deliveries (id, tenant_id, event_id, job_id, sequence, subscription_id, target_key, url,
+         status, attempt_count, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    ).run(newId('msg', now), tenantId, eventId, jobId, sequence, s.id, s.id, s.url, waits ? null : now, now, now);
+  }
+  return eventId;
+}
+
+/** The event row on the tenant's carrier job (created on first use); no deliveries. */
+function appendCarrierEvent(
+  db: Database,
+  tenantId: string,
+  type: OperationalEventType,
+  data: Record<string, unknown>,
+  now: number,
+): { jobId: string; eventId: string; sequence: number } {
   const jobId = operationalJobId(tenantId);
   db.prepare(
     `INSERT OR IGNORE INTO jobs (id, tenant_id, provider, external_id, deadline_at, created_at, updated_at, deleted_at)
@@ -45,24 +74,32 @@ export function appendOperationalEvent(
     body,
     now,
   );
-  const subs = db
-    .prepare<{ id: string; url: string; events: string | null }>(
-      'SELECT id, url, events FROM subscriptions WHERE tenant_id = ? AND enabled = 1 AND deleted_at IS NULL',
-    )
-    .all(tenantId);
-  const blocked = db.prepare(
-    `SELECT 1 FROM deliveries WHERE job_id = ? AND target_key = ? AND status IN ('pending','failed') AND sequence < ? LIMIT 1`,
-  );
-  for (const s of subs) {
-    if (s.id === subjectSubscriptionId || !filterAccepts(s.events, type as never)) continue;
-    const waits = blocked.get(jobId, s.id, sequence) !== undefined;
-    db.prepare(
-      `INSERT INTO deliveries (id, tenant_id, event_id, job_id, sequence, subscription_id, target_key, url,
-         status, attempt_count, next_attempt_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-    ).run(newId('msg', now), tenantId, eventId, jobId, sequence, s.id, s.id, s.url, waits ? null : now, now, now);
-  }
-  return eventId;
+  return { jobId, eventId, sequence };
+}
+
+/**
+ * `endpoint.test`: an event on the carrier job with one delivery, to exactly this subscription
+ * (whatever its `events` list), through the outbox like any other. It keeps the subscription's
+ * lane order on the carrier job: it waits behind an earlier operational event not yet delivered
+ * to it. Returns the delivery's id. Call inside a transaction.
+ */
+export function appendTestEvent(db: Database, subscriptionId: string, now: number): { eventId: string; deliveryId: string } | null {
+  const about = subscriptionSubject(db, subscriptionId);
+  const url = db.prepare<{ url: string }>('SELECT url FROM subscriptions WHERE id = ?').get(subscriptionId)?.url;
+  if (!about || url === undefined) return null;
+  const data = { ...about.data, message: 'A test event sent on request; it changes nothing.' };
+  const { jobId, eventId, sequence } = appendCarrierEvent(db, about.tenantId, 'endpoint.test', data, now);
+  const waits =
+    db
+      .prepare(`SELECT 1 FROM deliveries WHERE job_id = ? AND target_key = ? AND status IN ('pending','failed') AND sequence < ? LIMIT 1`)
+      .get(jobId, subscriptionId, sequence) !== undefined;
+  const deliveryId = newId('msg', now);
+  db.prepare(
+    `INSERT INTO deliveries (id, tenant_id, event_id, job_id, sequence, subscription_id, target_key, url,
+       status, attempt_count, next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+  ).run(deliveryId, about.tenantId, eventId, jobId, sequence, subscriptionId, subscriptionId, url, waits ? null : now, now, now);
+  return { eventId, deliveryId };
 }
 
 /** The subscription as operational events describe it. */

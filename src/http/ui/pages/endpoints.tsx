@@ -1,35 +1,52 @@
 import type { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
-import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../../../core/types.ts';
 import { endpointSuccess } from '../../../store/queries/dashboard.ts';
-import { problemText } from '../api.ts';
-import { field, fields, flashOf, formOf, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
+import { problemText, type ApiAnswer } from '../api.ts';
+import { flashOf, formOf, tenantOf, withOk, type UiContext, type UiEnv } from '../context.ts';
 import { ActionButton, Badge, Csrf, Page, Time, UI, type Flash } from '../layout.tsx';
+import { EndpointFields, fieldErrorsOf, filterOfForm, valuesOfForm, valuesOfSubscription, type EndpointValues, type FieldErrors } from './endpointForm.tsx';
+import { DeliveryShown, isDeliveryId } from './endpointDelivery.tsx';
+import { operationalJobId } from '../../../store/queries/operationalEvents.ts';
+
+/** A form sent back with what was typed and the errors under their fields. */
+interface Rejected {
+  values: EndpointValues;
+  errors: FieldErrors;
+}
+
+function rejected(values: EndpointValues, errors: FieldErrors, answer: ApiAnswer | null): { flash: Flash; form: Rejected } {
+  if (!answer) return { flash: { kind: 'error', text: 'Check the fields marked below.' }, form: { values, errors } };
+  const { byField, rest } = fieldErrorsOf(answer.body);
+  return { flash: { kind: 'error', text: problemText(rest) }, form: { values, errors: byField } };
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function registerEndpoints(ui: Hono<UiEnv>, deps: AppDeps): void {
-  ui.get('/endpoints', (c) => listPage(c, deps, flashOf(c)));
+  ui.get('/endpoints', (c) => listPage(c, deps, { flash: flashOf(c) }));
 
   ui.post('/endpoints', async (c) => {
-    const form = await formOf(c);
-    const body: Record<string, unknown> = { url: field(form, 'url') };
-    const events = fields(form, 'events');
-    if (events.length > 0) body.events = events;
-    if (field(form, 'description')) body.description = field(form, 'description');
+    const values = valuesOfForm(await formOf(c));
+    const { filter, errors } = filterOfForm(values);
+    if (Object.keys(errors).length > 0) return listPage(c, deps, rejected(values, errors, null));
+    const body: Record<string, unknown> = { url: values.url };
+    if (values.events.length > 0) body.events = values.events;
+    if (values.description) body.description = values.description;
+    if (filter) body.filter = filter;
     const answer = await c.get('api')('POST', '/v1/subscriptions', body);
-    if (!answer.ok) return listPage(c, deps, { kind: 'error', text: problemText(answer.body) });
+    if (!answer.ok) return listPage(c, deps, rejected(values, {}, answer));
     return c.redirect(withOk(`${UI}/endpoints/${answer.body.id}`, 'endpoint-created'), 303);
   });
 
-  ui.get('/endpoints/:id', (c) => editPage(c, deps, flashOf(c)));
+  ui.get('/endpoints/:id', (c) => editPage(c, deps, { flash: flashOf(c) }));
 
   ui.post('/endpoints/:id', async (c) => {
-    const form = await formOf(c);
-    const events = fields(form, 'events');
-    const patch = { url: field(form, 'url'), description: field(form, 'description') || null, events: events.length > 0 ? events : null };
+    const values = valuesOfForm(await formOf(c));
+    const { filter, errors } = filterOfForm(values);
+    if (Object.keys(errors).length > 0) return editPage(c, deps, rejected(values, errors, null));
+    const patch = { url: values.url, description: values.description || null, events: values.events.length > 0 ? values.events : null, filter };
     const answer = await c.get('api')('PATCH', `/v1/subscriptions/${encodeURIComponent(c.req.param('id'))}`, patch);
-    if (!answer.ok) return editPage(c, deps, { kind: 'error', text: problemText(answer.body) });
+    if (!answer.ok) return editPage(c, deps, rejected(values, {}, answer));
     return c.redirect(withOk(`${UI}/endpoints/${answer.body.id}`, 'endpoint-saved'), 303);
   });
 
@@ -40,15 +57,22 @@ export function registerEndpoints(ui: Hono<UiEnv>, deps: AppDeps): void {
     ui.post(`/endpoints/:id/${action}`, async (c) => {
       const id = c.req.param('id');
       const answer = await c.get('api')('PATCH', `/v1/subscriptions/${encodeURIComponent(id)}`, { enabled });
-      if (!answer.ok) return editPage(c, deps, { kind: 'error', text: problemText(answer.body) });
+      if (!answer.ok) return editPage(c, deps, { flash: { kind: 'error', text: problemText(answer.body) } });
       return c.redirect(withOk(`${UI}/endpoints/${id}`, enabled ? 'endpoint-enabled' : 'endpoint-disabled'), 303);
     });
   }
 
   ui.post('/endpoints/:id/delete', async (c) => {
     const answer = await c.get('api')('DELETE', `/v1/subscriptions/${encodeURIComponent(c.req.param('id'))}`);
-    if (!answer.ok) return editPage(c, deps, { kind: 'error', text: problemText(answer.body) });
+    if (!answer.ok) return editPage(c, deps, { flash: { kind: 'error', text: problemText(answer.body) } });
     return c.redirect(withOk(`${UI}/endpoints`, 'endpoint-deleted'), 303);
+  });
+
+  ui.post('/endpoints/:id/test', async (c) => {
+    const id = c.req.param('id');
+    const answer = await c.get('api')('POST', `/v1/subscriptions/${encodeURIComponent(id)}/test`);
+    if (!answer.ok) return editPage(c, deps, { flash: { kind: 'error', text: problemText(answer.body) } });
+    return c.redirect(`${withOk(`${UI}/endpoints/${id}`, 'test-sent')}&delivery=${answer.body.id}`, 303);
   });
 }
 
@@ -57,7 +81,19 @@ function rateText(r: { delivered: number; total: number } | undefined): string {
   return `${Math.round((r.delivered / r.total) * 100)}% of ${r.total} in 24 h`;
 }
 
-async function listPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
+interface PageState {
+  flash: Flash | null;
+  form?: Rejected;
+}
+
+/** "provider: topaz · customerId=cus_42", or "none". */
+function filterText(f: { providers?: string[]; metadata?: Record<string, unknown> } | null): string {
+  if (!f) return 'none';
+  const parts = [f.providers ? `provider: ${f.providers.join(', ')}` : '', ...Object.entries(f.metadata ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`)];
+  return parts.filter(Boolean).join(' · ');
+}
+
+async function listPage(c: UiContext, deps: AppDeps, { flash, form }: PageState) {
   const answer = await c.get('api')('GET', '/v1/subscriptions?limit=100');
   const subs: any[] = answer.ok ? answer.body.data : [];
   const tenantId = tenantOf(c);
@@ -73,6 +109,7 @@ async function listPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
               <tr>
                 <th scope="col">URL</th>
                 <th scope="col">Events</th>
+                <th scope="col">Filter</th>
                 <th scope="col">State</th>
                 <th scope="col">Success</th>
               </tr>
@@ -80,7 +117,7 @@ async function listPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
             <tbody>
               {subs.length === 0 && (
                 <tr>
-                  <td colspan={4}>No endpoint yet.</td>
+                  <td colspan={5}>No endpoint yet.</td>
                 </tr>
               )}
               {subs.map((s) => (
@@ -90,6 +127,7 @@ async function listPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
                     {s.description && <div class="muted">{s.description}</div>}
                   </td>
                   <td data-label="Events">{s.events.join(', ')}</td>
+                  <td data-label="Filter">{filterText(s.filter)}</td>
                   <td data-label="State">
                     <EndpointState s={s} />
                   </td>
@@ -104,7 +142,7 @@ async function listPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
         <h2 id="new-endpoint">Add an endpoint</h2>
         <form method="post" action={`${UI}/endpoints`}>
           <Csrf session={session} />
-          <EndpointFields s={null} />
+          <EndpointFields v={form?.values ?? valuesOfSubscription(null)} errors={form?.errors} />
           <button type="submit">Add endpoint</button>
         </form>
       </section>
@@ -130,31 +168,7 @@ function EndpointState({ s }: { s: any }) {
   return <Badge status="ok" />;
 }
 
-function EndpointFields({ s }: { s: any | null }) {
-  const chosen: string[] = s?.events ?? [...DEFAULT_EVENT_TYPES];
-  return (
-    <div>
-      <div class="field">
-        <label for="e-url">URL</label>
-        <input id="e-url" name="url" type="url" required size={60} value={s?.url ?? ''} />
-      </div>
-      <div class="field">
-        <label for="e-description">Description</label>
-        <input id="e-description" name="description" size={60} value={s?.description ?? ''} />
-      </div>
-      <fieldset class="field">
-        <legend>Event types</legend>
-        {EVENT_TYPES.map((t) => (
-          <label>
-            <input type="checkbox" name="events" value={t} checked={chosen.includes(t)} /> {t}
-          </label>
-        ))}
-      </fieldset>
-    </div>
-  );
-}
-
-async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
+async function editPage(c: UiContext, deps: AppDeps, { flash, form }: PageState) {
   const id = c.req.param('id') ?? '';
   const answer = await c.get('api')('GET', `/v1/subscriptions/${encodeURIComponent(id)}`);
   const session = c.get('session');
@@ -172,6 +186,10 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
   const recent = await c.get('api')('GET', `/v1/deliveries?subscriptionId=${s.id}&limit=10`);
   const deliveries: any[] = recent.ok ? recent.body.data : [];
   const here = `${UI}/endpoints/${s.id}`;
+  // The tenant's operational events (a test event among them) have no job page: their delivery is shown here.
+  const carrierJob = tenantId ? operationalJobId(tenantId) : null;
+  const shownId = c.req.query('delivery');
+  const shown = shownId && isDeliveryId(shownId) ? await c.get('api')('GET', `/v1/deliveries/${shownId}`) : null;
   return c.html(
     <Page title={`Endpoint ${s.url}`} session={session} current="endpoints" flash={flash} live>
       <section class="card" aria-labelledby="ep-state">
@@ -180,7 +198,9 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
           <p data-testid="endpoint-state">
             <EndpointState s={s} />
           </p>
+          <p>Filter: {filterText(s.filter)}</p>
           <p>Recent success: {rateText(rate)}</p>
+          {shown?.ok && shown.body.subscriptionId === s.id && <DeliveryShown d={shown.body} />}
           <h3>Latest deliveries</h3>
           {deliveries.length === 0 ? (
             <p class="muted">None yet.</p>
@@ -188,7 +208,11 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
             <ul>
               {deliveries.map((d) => (
                 <li data-delivery={d.id}>
-                  <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> <a href={`${UI}/jobs/${d.jobId}`}>#{d.sequence} of {d.jobId}</a>{' '}
+                  <Badge status={d.status === 'failed' ? 'retrying' : d.status} /> {d.jobId === carrierJob ? (
+                    <a href={`${here}?delivery=${d.id}`}>operational event #{d.sequence}</a>
+                  ) : (
+                    <a href={`${UI}/jobs/${d.jobId}`}>#{d.sequence} of {d.jobId}</a>
+                  )}{' '}
                   <Time at={d.createdAt} /> {d.lastStatusCode ? `· HTTP ${d.lastStatusCode}` : ''} {d.lastError && d.status !== 'delivered' ? `· ${d.lastError}` : ''}
                 </li>
               ))}
@@ -201,6 +225,7 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
           ) : (
             <ActionButton session={session} action={`${here}/enable`} label="Enable" />
           )}{' '}
+          {s.enabled && <ActionButton session={session} action={`${here}/test`} label="Send test event" />}{' '}
           <a href={`${UI}/deliveries?subscriptionId=${s.id}`}>Its deliveries</a>{' '}
           <ActionButton session={session} action={`${here}/delete`} label="Delete" danger confirm="Delete this endpoint?" />
         </p>
@@ -209,7 +234,7 @@ async function editPage(c: UiContext, deps: AppDeps, flash: Flash | null) {
         <h2 id="ep-edit">Edit</h2>
         <form method="post" action={here}>
           <Csrf session={session} />
-          <EndpointFields s={s} />
+          <EndpointFields v={form?.values ?? valuesOfSubscription(s)} errors={form?.errors} />
           <button type="submit">Save</button>
         </form>
       </section>
