@@ -17,6 +17,8 @@ import type { WorkersEnv } from './env.ts';
 import { bearerToken } from '../../http/auth.ts';
 import { MAX_SPLIT, groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
+import { storageProblem } from '../../http/storageProblem.ts';
+import { problemBody } from '../../http/problem.ts';
 
 export { PollhookShard, PollhookDirectory };
 
@@ -24,7 +26,28 @@ const problem = (status: number, title: string, detail: string) =>
   Response.json({ type: 'about:blank', title, status, detail }, { status, headers: { 'content-type': 'application/problem+json' } });
 
 export default {
+  /**
+   * A shard whose storage fails while committing (workerd commits a request's writes after its
+   * handler returns, so the app's own 503 cannot see it) breaks, and its caller gets the
+   * storage error: answered here as the app would, 503 `unavailable` with Retry-After, never a
+   * 500. Nothing of the request was committed.
+   */
   async fetch(request: Request, env: WorkersEnv): Promise<Response> {
+    try {
+      return await route(request, env);
+    } catch (err) {
+      const storage = storageProblem(err);
+      if (!storage) throw err;
+      return Response.json(problemBody('unavailable', storage.detail), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', ...storage.headers },
+      });
+    }
+  },
+};
+
+async function route(request: Request, env: WorkersEnv): Promise<Response> {
+  {
     const url = new URL(request.url);
     if (url.pathname === '/healthz') return Response.json({ status: 'ok' });
     if (url.pathname.startsWith('/__')) return problem(404, 'Not Found', `No route for ${request.method} ${url.pathname}.`);
@@ -77,8 +100,8 @@ export default {
     const group = parseGroup(route.shard);
     const res = group ? await serveSplit(env.SHARDS, group, forwarded) : await shardOf(route.shard).fetch(forwarded);
     return request.method === 'POST' ? withShardInKeys(res, secret, route.shard) : res;
-  },
-};
+  }
+}
 
 /** Every shard's `GET /v1/tenants` answer (admin), merged in id order; the first error as it is. */
 async function listTenants(request: Request, env: WorkersEnv, directory: { fetch(url: string): Promise<Response> }): Promise<Response> {

@@ -184,12 +184,15 @@ export class PollhookShard {
    */
   private probeStorage(): void {
     if (!this.health.probeDue()) return;
-    this.health.probe(() => {
-      this.db.transaction(() => {
-        this.db.prepare('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
-      });
+    this.health.probe(() => this.probeWrite());
+  }
+
+  private probeWrite(): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
     });
   }
+
 
   /** Expired history goes in small transactions, at most hourly, from an alarm that ran anyway. */
   private async pruneNowAndThen(): Promise<void> {
