@@ -87,7 +87,9 @@ describe('a Durable Object whose storage fills up', () => {
       POLLHOOK_LOG_LEVEL: 'error',
     };
     for (const p of BUILTIN_PROVIDERS) vars[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
-    worker = await startLocalWorker({ scriptPath: await buildWorker(), vars, persistDir: mountPoint });
+    let output = '';
+    worker = await startLocalWorker({ scriptPath: await buildWorker(), vars, persistDir: mountPoint, onOutput: (chunk) => (output += chunk) });
+    const brokenAlarms = () => output.split('\n').filter((l) => l.includes('output lock broke during alarm execution')).length;
     const w = worker;
     const api = async (path: string, key: string, json?: unknown) => {
       const res = await w.dispatch(path, {
@@ -124,6 +126,7 @@ describe('a Durable Object whose storage fills up', () => {
     await waitFor(() => receiver.accepted().length >= 1, { timeoutMs: 20_000, message: 'the first webhook' });
 
     filler = startFiller(join(mountPoint, 'filler'));
+    const fullAt = Date.now();
     // Writes until one is refused: some may still fit in pages SQLite already holds.
     const statuses: number[] = [];
     let refused: Awaited<ReturnType<typeof api>> | null = null;
@@ -152,9 +155,10 @@ describe('a Durable Object whose storage fills up', () => {
     // Space returns: no request from here until every acknowledged job's terminal event is in.
     filler.remove();
     const freedAt = Date.now();
+    const alarmsFailed = brokenAlarms();
     const done = () => acknowledged.every((id) => receiver.accepted().some((h) => h.payload.data.id === id && h.payload.type === 'job.succeeded'));
     await waitFor(done, { timeoutMs: 30_000, intervalMs: 100, message: 'every acknowledged job to succeed and be delivered after space returned' });
-    console.log(`storageFull: ${acknowledged.length} acknowledged jobs, statuses while full ${statuses.join(',')}, resumed and delivered all within ${Date.now() - freedAt} ms of freeing`);
+    console.log(`storageFull: ${acknowledged.length} acknowledged jobs, statuses while full ${statuses.join(',')}, resumed and delivered all within ${Date.now() - freedAt} ms of freeing; ${alarmsFailed} alarm runs broken by the full disk in ${freedAt - fullAt} ms`);
 
     // Nothing lost: every stored event reached the receiver, verified, in sequence.
     for (const id of acknowledged) {
