@@ -17,6 +17,8 @@ import type { WorkersEnv } from './env.ts';
 import { bearerToken } from '../../http/auth.ts';
 import { MAX_SPLIT, groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
+import { storageProblem } from '../../http/storageProblem.ts';
+import { problemBody } from '../../http/problem.ts';
 
 export { PollhookShard, PollhookDirectory };
 
@@ -24,61 +26,80 @@ const problem = (status: number, title: string, detail: string) =>
   Response.json({ type: 'about:blank', title, status, detail }, { status, headers: { 'content-type': 'application/problem+json' } });
 
 export default {
+  /**
+   * A shard whose storage fails while committing (workerd commits a request's writes after its
+   * handler returns, so the app's own 503 cannot see it) breaks, and its caller gets the
+   * storage error: answered here as the app would, 503 `unavailable` with Retry-After, never a
+   * 500. Nothing of the request was committed.
+   */
   async fetch(request: Request, env: WorkersEnv): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === '/healthz') return Response.json({ status: 'ok' });
-    if (url.pathname.startsWith('/__')) return problem(404, 'Not Found', `No route for ${request.method} ${url.pathname}.`);
-
-    const shardOf = (shard: string) => env.SHARDS.get(env.SHARDS.idFromName(shard));
-    const secret = env.POLLHOOK_MASTER_KEY;
-    if (!secret) return shardOf(DEFAULT_SHARD).fetch(request); // answers the configuration error
-    // Admin routes go anywhere but the default shard only with the admin token: a stranger
-    // creates no shard. Without it, shard 0 answers as Node does (401, or 404 with no token set).
-    const isAdmin = url.pathname.startsWith('/v1/tenants') && hasAdminToken(request, env);
-    if (url.pathname.startsWith('/v1/tenants') && !isAdmin) return shardOf(DEFAULT_SHARD).fetch(request);
-    if (url.pathname === '/v1/tenants' && request.method === 'POST') {
-      const split = url.searchParams.get('shards');
-      const members = split === null ? 1 : Number(split);
-      if (!Number.isInteger(members) || members < 1 || members > MAX_SPLIT) {
-        return problem(422, 'Invalid request', `shards must be an integer from 1 to ${MAX_SPLIT}.`);
-      }
-      const base = newShardId();
-      const shard = members === 1 ? base : groupId(base, members);
-      const res = await shardOf(members === 1 ? base : memberName(base, 0)).fetch(request);
-      if (res.status !== 201) return res;
-      const created = await withShardInKeys(res, secret, shard);
-      const tenant = (await created.clone().json()) as { id: string; name: string };
-      if (members > 1) await replicateTenant(membersOf(env.SHARDS, { base, members }), { tenantId: tenant.id });
-      await env.DIRECTORY.get(env.DIRECTORY.idFromName('directory')).fetch('https://directory/tenants', {
-        method: 'POST',
-        body: JSON.stringify({ id: tenant.id, name: tenant.name, shard }),
+    try {
+      return await route(request, env);
+    } catch (err) {
+      const storage = storageProblem(err);
+      if (!storage) throw err;
+      return Response.json(problemBody('unavailable', storage.detail), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', ...storage.headers },
       });
-      return created;
     }
-
-    const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName('directory'));
-    const admin = /^\/v1\/tenants\/(tnt_[A-Za-z0-9]+)(\/|$)/.exec(url.pathname);
-    if (admin) {
-      const found = await directory.fetch(`https://directory/tenants/${admin[1]}`);
-      if (found.status !== 200) return shardOf(DEFAULT_SHARD).fetch(request); // its 404 (or 401)
-      const { shard } = (await found.json()) as { shard: string };
-      const group = parseGroup(shard);
-      const res = await shardOf(group ? memberName(group.base, 0) : shard).fetch(request);
-      if (group && request.method !== 'GET' && res.status < 300) await replicateTenant(membersOf(env.SHARDS, group), { tenantId: admin[1]! });
-      return request.method === 'POST' ? withShardInKeys(res, secret, shard) : res;
-    }
-    if (url.pathname === '/v1/tenants' && request.method === 'GET') return listTenants(request, env, directory);
-
-    const route = await routeOf(request.headers.get('authorization'), secret);
-    if (!route) return shardOf(DEFAULT_SHARD).fetch(request);
-    const headers = new Headers(request.headers);
-    headers.set('authorization', route.authorization);
-    const forwarded = new Request(request, { headers });
-    const group = parseGroup(route.shard);
-    const res = group ? await serveSplit(env.SHARDS, group, forwarded) : await shardOf(route.shard).fetch(forwarded);
-    return request.method === 'POST' ? withShardInKeys(res, secret, route.shard) : res;
   },
 };
+
+async function route(request: Request, env: WorkersEnv): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === '/healthz') return Response.json({ status: 'ok' });
+  if (url.pathname.startsWith('/__')) return problem(404, 'Not Found', `No route for ${request.method} ${url.pathname}.`);
+
+  const shardOf = (shard: string) => env.SHARDS.get(env.SHARDS.idFromName(shard));
+  const secret = env.POLLHOOK_MASTER_KEY;
+  if (!secret) return shardOf(DEFAULT_SHARD).fetch(request); // answers the configuration error
+  // Admin routes go anywhere but the default shard only with the admin token: a stranger
+  // creates no shard. Without it, shard 0 answers as Node does (401, or 404 with no token set).
+  const isAdmin = url.pathname.startsWith('/v1/tenants') && hasAdminToken(request, env);
+  if (url.pathname.startsWith('/v1/tenants') && !isAdmin) return shardOf(DEFAULT_SHARD).fetch(request);
+  if (url.pathname === '/v1/tenants' && request.method === 'POST') {
+    const split = url.searchParams.get('shards');
+    const members = split === null ? 1 : Number(split);
+    if (!Number.isInteger(members) || members < 1 || members > MAX_SPLIT) {
+      return problem(422, 'Invalid request', `shards must be an integer from 1 to ${MAX_SPLIT}.`);
+    }
+    const base = newShardId();
+    const shard = members === 1 ? base : groupId(base, members);
+    const res = await shardOf(members === 1 ? base : memberName(base, 0)).fetch(request);
+    if (res.status !== 201) return res;
+    const created = await withShardInKeys(res, secret, shard);
+    const tenant = (await created.clone().json()) as { id: string; name: string };
+    if (members > 1) await replicateTenant(membersOf(env.SHARDS, { base, members }), { tenantId: tenant.id });
+    await env.DIRECTORY.get(env.DIRECTORY.idFromName('directory')).fetch('https://directory/tenants', {
+      method: 'POST',
+      body: JSON.stringify({ id: tenant.id, name: tenant.name, shard }),
+    });
+    return created;
+  }
+
+  const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName('directory'));
+  const admin = /^\/v1\/tenants\/(tnt_[A-Za-z0-9]+)(\/|$)/.exec(url.pathname);
+  if (admin) {
+    const found = await directory.fetch(`https://directory/tenants/${admin[1]}`);
+    if (found.status !== 200) return shardOf(DEFAULT_SHARD).fetch(request); // its 404 (or 401)
+    const { shard } = (await found.json()) as { shard: string };
+    const group = parseGroup(shard);
+    const res = await shardOf(group ? memberName(group.base, 0) : shard).fetch(request);
+    if (group && request.method !== 'GET' && res.status < 300) await replicateTenant(membersOf(env.SHARDS, group), { tenantId: admin[1]! });
+    return request.method === 'POST' ? withShardInKeys(res, secret, shard) : res;
+  }
+  if (url.pathname === '/v1/tenants' && request.method === 'GET') return listTenants(request, env, directory);
+
+  const target = await routeOf(request.headers.get('authorization'), secret);
+  if (!target) return shardOf(DEFAULT_SHARD).fetch(request);
+  const headers = new Headers(request.headers);
+  headers.set('authorization', target.authorization);
+  const forwarded = new Request(request, { headers });
+  const group = parseGroup(target.shard);
+  const res = group ? await serveSplit(env.SHARDS, group, forwarded) : await shardOf(target.shard).fetch(forwarded);
+  return request.method === 'POST' ? withShardInKeys(res, secret, target.shard) : res;
+}
 
 /** Every shard's `GET /v1/tenants` answer (admin), merged in id order; the first error as it is. */
 async function listTenants(request: Request, env: WorkersEnv, directory: { fetch(url: string): Promise<Response> }): Promise<Response> {

@@ -18,6 +18,8 @@ import { createApp } from '../../http/app.ts';
 import { createScheduler, type Scheduler } from '../../scheduler/index.ts';
 import { createDispatcher, type Dispatcher } from '../../delivery/index.ts';
 import { VERSION } from '../../version.ts';
+import { StorageHealth } from '../../store/storageHealth.ts';
+import { classifyStorageError } from '../../store/storageErrors.ts';
 import { openDurableSqlite } from './sqlDriver.ts';
 import { createFetchHttpClient } from './fetchClient.ts';
 import { createConsoleLogger } from './logger.ts';
@@ -30,6 +32,8 @@ const TENANT_TABLES = ['tenants', 'api_keys', 'signing_secrets', 'connections', 
 const ALARM_BUDGET_MS = 20_000;
 /** Expired history is pruned by an alarm at most this often (POLLHOOK_RETENTION_DAYS). */
 const PRUNE_EVERY_MS = 3_600_000;
+/** The alarm never comes back sooner than this after a storage failure (the backoff's floor). */
+const STORAGE_RETRY_MIN_MS = 100;
 
 /**
  * One shard: a Durable Object owning its tenants' data in its own SQLite database, serving the
@@ -38,6 +42,10 @@ const PRUNE_EVERY_MS = 3_600_000;
  * lease expiry, so work lost with an evicted object is picked up again). A commit by the API
  * re-arms the alarm at once. Alarms are at least once: a step only claims what is due and not
  * leased, so running it twice does no harm.
+ * Storage failures (the object over its storage limit, a failed write) are told to a
+ * StorageHealth by the driver, as on Node: the API answers 503 `unavailable`, /readyz says why,
+ * and the alarm backs off (exponential, capped, jittered) instead of retrying at once, and is
+ * always set again, so the shard resumes by itself when writes succeed.
  */
 export class PollhookShard {
   private readonly db: Database;
@@ -47,13 +55,20 @@ export class PollhookShard {
   private readonly app: { fetch(req: Request): Response | Promise<Response> };
   private readonly secretBox: SecretBox | null;
   /** Since this object started: what Cloudflare bills (rows) and what the engines did. */
-  private readonly usage = { rowsRead: 0, rowsWritten: 0, polls: 0, events: 0, attempts: 0, alarms: 0 };
+  private readonly usage = { rowsRead: 0, rowsWritten: 0, polls: 0, events: 0, attempts: 0, alarms: 0, storageFailures: 0 };
+  private readonly health: StorageHealth;
 
   constructor(
     private readonly ctx: DurableObjectState,
     env: WorkersEnv,
   ) {
-    this.db = openDurableSqlite(ctx.storage, this.usage);
+    this.health = new StorageHealth({
+      logger: createConsoleLogger(stringVars(env).POLLHOOK_LOG_LEVEL ?? 'info').child({ component: 'storage' }),
+      clock: systemClock,
+      random: mathRandom,
+      onFailure: () => void this.usage.storageFailures++,
+    });
+    this.db = openDurableSqlite(ctx.storage, this.usage, this.health);
     migrate(this.db, Date.now());
     let config: Config;
     try {
@@ -140,7 +155,9 @@ export class PollhookShard {
     this.usage.alarms++;
     const { scheduler, dispatcher } = this.engines;
     const stopAt = Date.now() + ALARM_BUDGET_MS;
+    let storageFailed = false;
     try {
+      this.probeStorage();
       for (;;) {
         const polled = await scheduler.runOnce();
         const sent = await dispatcher.runOnce();
@@ -150,10 +167,32 @@ export class PollhookShard {
         if (next === null || next > Date.now() || Date.now() >= stopAt) break;
       }
       await this.pruneNowAndThen();
+    } catch (err) {
+      // A storage failure was logged by the health (once, with a count); anything else is a bug
+      // the platform's alarm retry also sees.
+      if (!classifyStorageError(err)) throw err;
+      storageFailed = true;
     } finally {
-      await this.arm();
+      await this.arm(storageFailed);
     }
   }
+
+  /**
+   * While writes fail and the backoff has passed, one write that changes nothing anyone reads
+   * (the newest migration's row keeps its value): its success marks storage writable again even
+   * when no poll or delivery is due to write. Its failure is told to the health by the driver.
+   */
+  private probeStorage(): void {
+    if (!this.health.probeDue()) return;
+    this.health.probe(() => this.probeWrite());
+  }
+
+  private probeWrite(): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)').run();
+    });
+  }
+
 
   /** Expired history goes in small transactions, at most hourly, from an alarm that ran anyway. */
   private async pruneNowAndThen(): Promise<void> {
@@ -166,9 +205,25 @@ export class PollhookShard {
     if (report.jobs) this.logger.info(report, 'pruned expired history');
   }
 
-  /** The alarm at the earliest due poll or delivery, or none. */
-  private async arm(): Promise<void> {
-    const next = this.nextDue();
+  /**
+   * The alarm at the earliest due poll or delivery, or none. While storage fails it is set at
+   * the backoff instead (the due work cannot be claimed before then anyway), and also when the
+   * due time cannot even be read: the chain of alarms never stops on a storage failure.
+   */
+  private async arm(storageFailed = false): Promise<void> {
+    const backoff = () => Date.now() + Math.max(STORAGE_RETRY_MIN_MS, this.health.retryDelayMs());
+    if (storageFailed || !this.health.status().writable) {
+      await this.ctx.storage.setAlarm(backoff());
+      return;
+    }
+    let next: number | null;
+    try {
+      next = this.nextDue();
+    } catch (err) {
+      if (!classifyStorageError(err)) throw err;
+      await this.ctx.storage.setAlarm(backoff());
+      return;
+    }
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
@@ -223,19 +278,23 @@ export class PollhookShard {
       events: 'pollhook_shard_events_total',
       attempts: 'pollhook_shard_delivery_attempts_total',
       alarms: 'pollhook_shard_alarms_total',
+      storageFailures: 'pollhook_shard_storage_failures_total',
     };
     return Object.entries(names).map(([k, name]) => `# TYPE ${name} counter\n${name} ${this.usage[k as keyof typeof this.usage]}\n`).join('');
   }
 
   private readiness() {
-    const checks = { database: false, migrations: false, engines: this.engines !== null };
+    const checks: Record<string, unknown> = { database: false, migrations: false, engines: this.engines !== null };
     try {
       checks.migrations = currentVersion(this.db) === latestVersion();
       checks.database = true;
     } catch {
       // reported as false
     }
-    return { ok: Object.values(checks).every(Boolean), checks };
+    // Not ready while writes fail for a storage reason (as on Node): detail says which and why.
+    const s = this.health.status();
+    checks.storage = s.writable || { writable: false, kind: s.kind, reason: s.reason, since: s.since && new Date(s.since).toISOString(), failures: s.failures, lastError: s.lastError };
+    return { ok: Object.values(checks).every((v) => v === true), checks };
   }
 }
 

@@ -1,4 +1,6 @@
 import type { Database, SqlValue, Statement } from '../../store/port.ts';
+import { asStorageUnavailable } from '../../store/storageErrors.ts';
+import type { StorageObserver } from '../../store/storageHealth.ts';
 import type { DurableObjectStorage, SqlStorageCursor, SqlStorageValue } from './platform.ts';
 
 /**
@@ -15,6 +17,9 @@ import type { DurableObjectStorage, SqlStorageCursor, SqlStorageValue } from './
  *   `transaction`, which this driver maps to `transactionSync`.
  * Numbers still bind as REAL (there is no integer binding): queries compare against INTEGER
  * columns, whose affinity stores integers, or cast where the type matters.
+ * Storage failures (the object's storage limit, a full disk under workerd, a failed write) leave
+ * as StorageUnavailableError, classified once, and are told to the observer at the outermost
+ * call, as the Node driver does; so is every committed write that changed rows.
  */
 export interface SqlUsage {
   /** Rows read and written as Cloudflare bills them (index entries included), since the object started. */
@@ -22,10 +27,31 @@ export interface SqlUsage {
   rowsWritten: number;
 }
 
-export function openDurableSqlite(storage: DurableObjectStorage, usage: SqlUsage = { rowsRead: 0, rowsWritten: 0 }): Database {
+export function openDurableSqlite(storage: DurableObjectStorage, usage: SqlUsage = { rowsRead: 0, rowsWritten: 0 }, observer?: StorageObserver): Database {
   const sql = storage.sql;
   let depth = 0;
-  const exec = (query: string, params: SqlValue[]) => sql.exec(query, ...params.map(bindable));
+  const fail = (err: unknown, operation: string): never => {
+    const mapped = asStorageUnavailable(err);
+    if (!mapped) throw err;
+    if (depth === 0) observer?.failed(mapped, operation);
+    throw mapped;
+  };
+  const wroteOutside = (before: number) => {
+    if (depth === 0 && usage.rowsWritten > before) observer?.wrote();
+  };
+  const operationOf = (query: string) => (/^\s*(SELECT|WITH)\b/i.test(query) && !/\b(INSERT|UPDATE|DELETE)\b/i.test(query) ? 'read' : 'write');
+  /** Runs the statement and reads it to the end: a failure can surface at either step. */
+  const run = <T>(query: string, params: SqlValue[], read: (cursor: SqlStorageCursor) => T[]): { cursor: SqlStorageCursor; rows: T[] } => {
+    const before = usage.rowsWritten;
+    try {
+      const cursor = sql.exec(query, ...params.map(bindable));
+      const rows = drain(cursor, read(cursor));
+      wroteOutside(before);
+      return { cursor, rows };
+    } catch (err) {
+      return fail(err, operationOf(query));
+    }
+  };
   /** Reads the cursor to the end and counts its billed rows. */
   const drain = <T>(cursor: Pick<SqlStorageCursor, 'rowsRead' | 'rowsWritten'>, rows: T[]): T[] => {
     usage.rowsRead += cursor.rowsRead;
@@ -40,23 +66,15 @@ export function openDurableSqlite(storage: DurableObjectStorage, usage: SqlUsage
     if (!stmt) {
       stmt = {
         run: (...params: SqlValue[]) => {
-          const cursor = exec(query, params);
-          const rows = drain(cursor, cursor.toArray());
+          const { cursor, rows } = run(query, params, (c) => c.toArray());
           return { changes: cursor.columnNames.length > 0 ? rows.length : changes() };
         },
         get: (...params: SqlValue[]) => {
-          const cursor = exec(query, params);
-          const rows = drain(cursor, cursor.toArray());
+          const { rows } = run(query, params, (c) => c.toArray());
           return rows.length ? (fromStorage(rows[0]!) as Row) : undefined;
         },
-        all: (...params: SqlValue[]) => {
-          const cursor = exec(query, params);
-          return drain(cursor, cursor.toArray()).map(fromStorage) as Row[];
-        },
-        values: (...params: SqlValue[]) => {
-          const cursor = exec(query, params);
-          return drain(cursor, cursor.raw().toArray()).map(valuesFromStorage);
-        },
+        all: (...params: SqlValue[]) => run(query, params, (c) => c.toArray()).rows.map(fromStorage) as Row[],
+        values: (...params: SqlValue[]) => run(query, params, (c) => c.raw().toArray()).rows.map(valuesFromStorage),
       };
       cache.set(query, stmt);
     }
@@ -66,18 +84,31 @@ export function openDurableSqlite(storage: DurableObjectStorage, usage: SqlUsage
   return {
     prepare,
     exec: (query) => {
-      if (query.trim()) sql.exec(query).toArray();
+      if (!query.trim()) return;
+      try {
+        sql.exec(query).toArray();
+      } catch (err) {
+        fail(err, 'write');
+      }
     },
     transaction: <T>(fn: () => T): T => {
       if (depth > 0) return fn();
-      return storage.transactionSync(() => {
-        depth++;
-        try {
-          return fn();
-        } finally {
-          depth--;
-        }
-      });
+      const before = usage.rowsWritten;
+      let result: T;
+      try {
+        result = storage.transactionSync(() => {
+          depth++;
+          try {
+            return fn();
+          } finally {
+            depth--;
+          }
+        });
+      } catch (err) {
+        return fail(err, 'write');
+      }
+      wroteOutside(before);
+      return result;
     },
     close: () => cache.clear(),
   };

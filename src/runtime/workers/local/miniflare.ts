@@ -36,6 +36,8 @@ export interface LocalWorkerOptions {
   persistDir?: string;
   host?: string;
   port?: number;
+  /** Every chunk workerd writes to stdout or stderr (the Worker's logs); printed when absent. */
+  onOutput?: (chunk: string) => void;
   /** Durable Object classes by binding name; defaults to pollhook's. */
   durableObjects?: Record<string, string>;
 }
@@ -61,6 +63,9 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     bindings: options.vars,
     durableObjects: Object.fromEntries(Object.entries(classes).map(([binding, className]) => [binding, { className, useSQLite: true }])),
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
+    ...(options.onOutput
+      ? { handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => [out, err].forEach((s) => s.on('data', (d) => options.onOutput!(String(d)))) }
+      : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, '');
   return {
