@@ -27,7 +27,7 @@ section.card,.card{background:var(--card);border:1px solid var(--line);border-ra
 .muted{color:var(--muted)}
 .table-wrap{overflow-x:auto;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%;background:var(--card);font-size:.9rem}
-td code,td a{overflow-wrap:anywhere}
+td code,td a,dd code,dd{overflow-wrap:anywhere;min-width:0}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:.85rem;color:var(--muted)}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
