@@ -1,0 +1,27 @@
+/**
+ * Per-poll history for the dashboard's job timeline and GET /v1/jobs/{id}/polls.
+ *
+ * One row per poll that was recorded (its lease held), written by recordPollOutcomes in the
+ * transaction that records the outcome, as multi-row INSERTs. `id` is the list cursor: an
+ * INTEGER PRIMARY KEY with AUTOINCREMENT so a pruned row's number is never reused.
+ * `outcome` is 'changed', 'unchanged' or a poll failure kind; `reason` says why the next poll
+ * is when it is (the schedule policy's reason, or the failure policy's); `error` is the
+ * failure's message, cut short (providers never put credentials in it).
+ * Rows go with their job: retention (pruneFinished) and tenant deletion delete them.
+ */
+export const sql = /* sql */ `
+CREATE TABLE job_polls (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id          TEXT NOT NULL,
+  tenant_id       TEXT NOT NULL,
+  polled_at       INTEGER NOT NULL,
+  outcome         TEXT NOT NULL,
+  upstream_status TEXT,
+  http_status     INTEGER,
+  latency_ms      INTEGER,
+  next_poll_at    INTEGER,
+  reason          TEXT,
+  error           TEXT
+);
+CREATE INDEX job_polls_by_job ON job_polls(job_id, polled_at);
+`;
