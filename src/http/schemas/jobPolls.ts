@@ -13,7 +13,7 @@ export const JobPollSchema = z
     nextPollAt: z.string().nullable().openapi({ description: 'When the next poll was scheduled; null once the job ended.', example: '2026-01-15T10:00:15.000Z' }),
     reason: z.string().nullable().openapi({
       description:
-        "Why the next poll is when it is: 'floor' (just changed, or the first poll), 'grown' (the interval grew while nothing changed), 'eta' / 'eta_passed' (the upstream's estimate), 'distribution' (learned job durations), 'backoff', 'retry_after', 'not_found_recheck', 'auth_recheck', 'deadline', 'finished'.",
+        "Why the next poll is when it is: 'floor' (just changed, or the first poll), 'grown' (the interval grew while nothing changed), 'eta' / 'eta_passed' (the upstream's estimate), 'distribution' (learned job durations, or the provider's typical one), 'backoff', 'retry_after', 'not_found_recheck', 'auth_recheck', 'deadline', 'finished'.",
       example: 'floor',
     }),
     error: z.string().nullable().openapi({ description: "A failed poll's message (shortened).", example: null }),
