@@ -94,6 +94,6 @@ export interface Validators {
 }
 
 export type PollOutcome =
-  | { kind: 'observed'; observation: Observation; validators?: Validators }
+  | { kind: 'observed'; observation: Observation; validators?: Validators; /** The answer's HTTP status, when one request answered for this job alone. */ httpStatus?: number }
   | { kind: 'not_modified' }
   | { kind: 'failure'; failure: PollFailure };

@@ -54,6 +54,7 @@ export async function pollOnce(
     outcome = failure({ kind: 'malformed', status: res.status, message: `cannot read the response: ${(err as Error).message}` });
   }
   if (outcome.kind !== 'observed') return outcome;
+  outcome.httpStatus = res.status;
   const validators = validatorsOf(res);
   return validators ? { ...outcome, validators } : outcome;
 }

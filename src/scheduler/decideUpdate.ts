@@ -13,6 +13,7 @@ import { boundsOf, planNextPoll } from '../core/schedulePolicy.ts';
 import { planAfterFailure } from '../core/upstreamErrorPolicy.ts';
 import type { JobRow } from '../store/rows.ts';
 import type { JobUpdate } from '../store/queries/recordPollOutcomes.ts';
+import { pollRecordOf } from './pollRecord.ts';
 import type { Provider } from '../providers/types.ts';
 
 export interface DecideContext {
@@ -33,10 +34,16 @@ export function boundsFor(row: JobRow, provider: Provider): { floor: number; cei
   );
 }
 
-export function decideOutcome(ctx: DecideContext, outcome: PollOutcome): JobUpdate {
-  if (outcome.kind === 'observed') return decideObserved(ctx, outcome.observation, outcome.validators ?? null);
-  if (outcome.kind === 'not_modified') return decideUnchanged(ctx);
-  return decideFailure(ctx, outcome.failure);
+/** `latencyMs` is given for an outcome of a real poll: the update then carries its job_polls row. */
+export function decideOutcome(ctx: DecideContext, outcome: PollOutcome, latencyMs?: number): JobUpdate {
+  const u =
+    outcome.kind === 'observed'
+      ? decideObserved(ctx, outcome.observation, outcome.validators ?? null)
+      : outcome.kind === 'not_modified'
+        ? decideUnchanged(ctx)
+        : decideFailure(ctx, outcome.failure);
+  if (latencyMs !== undefined) u.poll = pollRecordOf(ctx, outcome, u, latencyMs);
+  return u;
 }
 
 export function snapshotOf(row: JobRow): JobSnapshot {
@@ -164,8 +171,18 @@ function decideFailure(ctx: DecideContext, failure: PollFailure): JobUpdate {
     lastFailure: JSON.stringify(failure),
     ...plan.counters,
   });
-  if (plan.kind === 'retry') u.nextPollAt = capAtDeadline(now + plan.delayMs, row);
+  if (plan.kind === 'retry') {
+    u.nextPollAt = capAtDeadline(now + plan.delayMs, row);
+    u.nextPollReason = retryReason(failure);
+  }
   return u;
+}
+
+function retryReason(failure: PollFailure): string {
+  if (failure.kind === 'rate_limited' && failure.retryAfterMs != null && failure.retryAfterMs > 0) return 'retry_after';
+  if (failure.kind === 'not_found') return 'not_found_recheck';
+  if (failure.kind === 'unauthorized') return 'auth_recheck';
+  return 'backoff';
 }
 
 /** pollhook ends the job itself: a job.failed event with the upstream status unchanged. */
@@ -213,6 +230,8 @@ function schedule(ctx: DecideContext, u: JobUpdate, changed: boolean, etaAt: num
   });
   u.currentIntervalMs = plan.intervalMs;
   u.nextPollAt = now + plan.delayMs;
+  // 'interval' is the grown interval, or the floor right after a change (or the first poll).
+  u.nextPollReason = plan.reason === 'interval' ? (plan.intervalMs <= floor ? 'floor' : 'grown') : plan.reason;
 }
 
 function eventFor(

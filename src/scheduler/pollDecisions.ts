@@ -88,7 +88,7 @@ export class PollDecisions {
       unknownStatus,
       durationMs: now - startedAt,
     });
-    this.deps.recorder.record(decideOutcome(this.contextFor(row, leaseToken, resolved.provider, now), outcome), row.provider);
+    this.deps.recorder.record(decideOutcome(this.contextFor(row, leaseToken, resolved.provider, now), outcome, now - startedAt), row.provider);
   }
 
   /** `row` was claimed past its deadline: it ends without a poll. */

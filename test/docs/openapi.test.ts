@@ -8,6 +8,7 @@ import type { TempDb } from '../helpers/db.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { FieldErrorSchema, ProblemSchema, listOf } from '../../src/http/schemas/common.ts';
 import { HttpSpecInput, JobSchema, jobCreateSchema } from '../../src/http/schemas/jobs.ts';
+import { JobPollSchema } from '../../src/http/schemas/jobPolls.ts';
 import {
   AttemptSchema,
   DeliveryDetailSchema,
@@ -153,6 +154,8 @@ describe('examples', () => {
     JobCreate: jobCreateSchema(providerNames),
     HttpSpecInput,
     JobList: listOf(JobSchema, 'JobList'),
+    JobPoll: JobPollSchema,
+    JobPollList: listOf(JobPollSchema, 'JobPollList'),
     Event: EventSchema,
     EventList: listOf(EventSchema, 'EventList'),
     Delivery: DeliverySchema,

@@ -243,6 +243,7 @@ describe('OpenAPI document', () => {
         'GET /v1/jobs/{id}',
         'DELETE /v1/jobs/{id}',
         'GET /v1/jobs/{id}/events',
+        'GET /v1/jobs/{id}/polls',
         'GET /v1/deliveries',
         'GET /v1/deliveries/{id}',
         'POST /v1/deliveries/{id}/retry',

@@ -36,7 +36,7 @@ function ownedRowCounts(db: Database, tenantId: string): Record<string, number> 
 
 const totalRows = (db: Database, table: string) => db.prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;
 
-/** A tenant with a row in every table: jobs, events, deliveries, attempts, subscription, connection, keys, secrets, stats. */
+/** A tenant with a row in every table: jobs, events, deliveries, attempts, polls, subscription, connection, keys, secrets, stats. */
 async function populatedTenant(name: string) {
   const tenant = seedTenant(api, name);
   const key = tenant.apiKey;
@@ -51,6 +51,9 @@ async function populatedTenant(name: string) {
     const eventId = seedEvent(api, { id: job.id, tenantId: tenant.id, callbackUrl: job.callbackUrl }, 1);
     const delivery = api.db.prepare<{ id: string }>('SELECT id FROM deliveries WHERE event_id = ? LIMIT 1').get(eventId)!;
     killDelivery(api, delivery.id);
+    api.db
+      .prepare('INSERT INTO job_polls (job_id, tenant_id, polled_at, outcome, upstream_status, http_status, latency_ms, next_poll_at, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(job.id, tenant.id, 1, 'changed', 'queued', 200, 12, 5001, 'floor', null);
   }
   await call('/v1/jobs', { provider: 'topaz', externalId: 'z', connectionId: conn.id, callbackUrl: `https://example.com/${name}/cb` });
   api.db.prepare('INSERT INTO duration_stats (tenant_id, provider, bucket, count) VALUES (?, ?, ?, ?)').run(tenant.id, 'fotolabs', 3, 7);

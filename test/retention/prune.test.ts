@@ -182,3 +182,19 @@ describe('query plans', () => {
     }
   });
 });
+
+describe('poll history', () => {
+  it("goes with its job, and another job's stays", async () => {
+    const old = seedJob(t.db, tenantId, { createdAt: OLD, finishedAt: OLD }, ['delivered']);
+    const kept = seedJob(t.db, tenantId, { createdAt: RECENT }, ['pending']);
+    const insert = t.db.prepare(
+      'INSERT INTO job_polls (job_id, tenant_id, polled_at, outcome, upstream_status, http_status, latency_ms, next_poll_at, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const job of [old, kept]) for (let i = 0; i < 3; i++) insert.run(job.id, tenantId, OLD + i, 'unchanged', 'processing', 200, 5, OLD + i + 1, 'grown', null);
+    const polls = (jobId: string) => t.db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM job_polls WHERE job_id = ?').get(jobId)!.n;
+    await prune();
+    expect(exists(old.id)).toBe(false);
+    expect(polls(old.id)).toBe(0);
+    expect(polls(kept.id)).toBe(3);
+  });
+});

@@ -114,6 +114,11 @@ describe('dashboard in Chromium', () => {
     await page.locator('[data-delivery] .s-delivered').first().waitFor({ timeout: 15_000 });
     const text = await page.locator('main').innerText();
     expect(text).toContain('Polls made');
+    // The poll that saw it finish, in the poll timeline: its upstream status and its HTTP status.
+    const finalPoll = page.locator('[data-testid="poll-timeline"] tbody tr', { hasText: 'finished' });
+    await finalPoll.first().waitFor();
+    expect(await page.locator('[data-testid="poll-timeline"] tbody tr').count()).toBeGreaterThan(0);
+    expect(await finalPoll.first().innerText()).toMatch(/changed[\s\S]*200/);
     expect(text).toMatch(/Signed payload/);
     expect(await page.locator('table caption', { hasText: 'Attempts of' }).count()).toBeGreaterThan(0);
     await waitFor(() => receiver.accepted().some((h) => h.payload?.data?.id === id && h.payload.type === 'job.succeeded'));

@@ -15,6 +15,9 @@ import { differingFields, registrationConflict } from '../jobConflicts.ts';
 import type { JobRow } from '../../store/rows.ts';
 import { DEFAULT_TIMEOUT_SECONDS, JobListQuery, JobSchema, jobCreateSchema, type JobCreateBody } from '../schemas/jobs.ts';
 import { EventSchema } from '../schemas/deliveries.ts';
+import { JobPollSchema } from '../schemas/jobPolls.ts';
+import { listJobPolls } from '../../store/queries/jobPolls.ts';
+import { decodePollCursor, presentPollPage } from '../pollPage.ts';
 
 const JobIdParam = IdParam('job_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A');
 
@@ -161,6 +164,28 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     const rows = listJobEvents(db, tenantId, job.id, afterSequence, q.limit + 1);
     const deliveries = deliveriesOfEvents(db, rows.slice(0, q.limit).map((r) => r.id));
     return c.json(page(rows, q.limit, (r) => presentEvent(r, deliveries.get(r.id) ?? [])), 200);
+  });
+
+  const polls = createRoute({
+    method: 'get',
+    path: '/v1/jobs/{id}/polls',
+    tags: ['jobs'],
+    summary: "The job's polls, newest first: what each saw, its latency, and when and why the next one is",
+    security: bearerSecurity,
+    request: { params: JobIdParam, query: ListQuery },
+    responses: {
+      200: json(listOf(JobPollSchema, 'JobPollList'), 'A page of polls.'),
+      404: errorResponses[404],
+      422: errorResponses[422],
+      ...authErrors,
+    },
+  });
+  app.openapi(polls, (c) => {
+    const tenantId = c.get('tenantId');
+    const job = findJob(c.req.valid('param').id, tenantId);
+    const q = c.req.valid('query');
+    const rows = listJobPolls(db, tenantId, job.id, decodePollCursor(q.cursor), q.limit + 1);
+    return c.json(presentPollPage(rows, q.limit), 200);
   });
 
   function findJob(id: string, tenantId: string) {

@@ -166,12 +166,24 @@ export const providerExample = {
   defaults: { pollIntervalSeconds: 10, maxPollIntervalSeconds: 60, typicalDurationSeconds: { min: 60, max: 120 } },
 };
 
+const jobPollExample = {
+  polledAt: '2026-11-22T17:00:05.000Z',
+  outcome: 'changed',
+  upstreamStatus: 'processing',
+  httpStatus: 200,
+  latencyMs: 84,
+  nextPollAt: '2026-11-22T17:00:15.000Z',
+  reason: 'floor',
+  error: null,
+};
+
 const page = <T>(item: T, more = true) => ({ data: [item], nextCursor: more ? CURSOR : null });
 
 /** Examples of the list pages, by component name (see listOf in common.ts). */
 export const LIST_EXAMPLES: Record<string, unknown> = {
   JobList: page(jobExample),
   EventList: page(eventExample, false),
+  JobPollList: page(jobPollExample),
   DeliveryList: page(deliveryExample),
   SubscriptionList: page(subscriptionExample, false),
   ConnectionList: page(connectionExample, false),

@@ -65,7 +65,7 @@ export function pruneFinishedBatch(
 
 /**
  * Children first, by the job id, so each statement walks an index (deliveries_lane,
- * delivery_attempts_by_delivery, the events (job_id, sequence) key) and the foreign-key
+ * delivery_attempts_by_delivery, the events (job_id, sequence) key, job_polls_by_job) and the foreign-key
  * cascades find nothing left to do. Call inside a transaction.
  */
 export function deleteJobsWithHistory(db: Database, jobIds: readonly string[]): PruneCounts {
@@ -73,11 +73,13 @@ export function deleteJobsWithHistory(db: Database, jobIds: readonly string[]): 
   const attempts = db.prepare('DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE job_id = ?)');
   const deliveries = db.prepare('DELETE FROM deliveries WHERE job_id = ?');
   const events = db.prepare('DELETE FROM events WHERE job_id = ?');
+  const polls = db.prepare('DELETE FROM job_polls WHERE job_id = ?');
   const jobs = db.prepare('DELETE FROM jobs WHERE id = ?');
   for (const id of jobIds) {
     counts.attempts += attempts.run(id).changes;
     counts.deliveries += deliveries.run(id).changes;
     counts.events += events.run(id).changes;
+    polls.run(id);
     counts.jobs += jobs.run(id).changes;
   }
   return counts;

@@ -1,4 +1,4 @@
-import type { Database } from '../port.ts';
+import type { Database, SqlValue } from '../port.ts';
 import type { EventType } from '../../core/types.ts';
 import { enqueueDeliveries } from './enqueueDeliveries.ts';
 import { recordDuration } from './durationStats.ts';
@@ -52,6 +52,24 @@ export interface JobUpdate {
    * statement below writes the same row.
    */
   scheduleOnly?: boolean;
+  /** Why nextPollAt is what it is (the schedule or failure policy's reason), for the poll's record. */
+  nextPollReason?: string | null;
+  /** Set for an update that follows a poll: its row in job_polls, written when the lease held. */
+  poll?: PollRecord | null;
+}
+
+/** What one poll saw, for the job's timeline (job_polls, migration 0007). */
+export interface PollRecord {
+  polledAt: number;
+  /** 'changed', 'unchanged' or the failure kind. */
+  outcome: string;
+  upstreamStatus: string | null;
+  httpStatus: number | null;
+  latencyMs: number | null;
+  nextPollAt: number | null;
+  /** Why the next poll is when it is: the schedule or failure policy's reason. */
+  reason: string | null;
+  error: string | null;
 }
 
 export interface RecordReport {
@@ -92,6 +110,7 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
   const insertEvent = db.prepare(
     'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const polls: JobUpdate[] = [];
   db.transaction(() => {
     // Feed cursors for this batch, reserved in one write (migration 0006); a stale update skips its number.
     let nextSeq = reserveFeedSeqs(db, updates);
@@ -99,7 +118,10 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
       if (u.scheduleOnly) {
         const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.leaseToken, u.claimedSequence).changes;
         if (applied === 0) report.stale++;
-        else report.applied++;
+        else {
+          report.applied++;
+          if (u.poll) polls.push(u);
+        }
         continue;
       }
       const changes = update.run(
@@ -134,6 +156,7 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
         continue;
       }
       report.applied++;
+      if (u.poll) polls.push(u);
       if (u.event) {
         insertEvent.run(u.event.id, u.jobId, u.tenantId, u.event.sequence, u.event.type, u.event.body, u.now, nextSeq++);
         report.events.push({ jobId: u.jobId, type: u.event.type });
@@ -154,6 +177,7 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
       }
       if (u.durationSample) recordDuration(db, u.tenantId, u.durationSample.provider, u.durationSample.durationMs);
     }
+    insertPolls(db, polls);
   });
   return report;
 }
@@ -167,4 +191,35 @@ function reserveFeedSeqs(db: Database, updates: readonly JobUpdate[]): number {
     .prepare<{ last: number }>('UPDATE event_feed_counter SET last = last + ? WHERE id = 1 RETURNING last')
     .get(count);
   return row!.last - count + 1;
+}
+
+const POLL_COLUMNS = 10;
+/** Rows per INSERT: 10 columns each, within the 100 bound parameters Durable Object SQLite allows. */
+const POLLS_PER_INSERT = 10;
+const insertPollsSql = (rows: number): string =>
+  `INSERT INTO job_polls (job_id, tenant_id, polled_at, outcome, upstream_status, http_status, latency_ms, next_poll_at, reason, error)
+    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+const FULL_INSERT = insertPollsSql(POLLS_PER_INSERT);
+
+/** The batch's poll rows, as multi-row INSERTs (prepared statements are cached by their text). */
+function insertPolls(db: Database, updates: readonly JobUpdate[]): void {
+  for (let start = 0; start < updates.length; start += POLLS_PER_INSERT) {
+    const chunk = updates.slice(start, start + POLLS_PER_INSERT);
+    const params: SqlValue[] = new Array(chunk.length * POLL_COLUMNS);
+    let i = 0;
+    for (const u of chunk) {
+      const p = u.poll!;
+      params[i++] = u.jobId;
+      params[i++] = u.tenantId;
+      params[i++] = p.polledAt;
+      params[i++] = p.outcome;
+      params[i++] = p.upstreamStatus;
+      params[i++] = p.httpStatus;
+      params[i++] = p.latencyMs;
+      params[i++] = p.nextPollAt;
+      params[i++] = p.reason;
+      params[i++] = p.error;
+    }
+    db.prepare(chunk.length === POLLS_PER_INSERT ? FULL_INSERT : insertPollsSql(chunk.length)).run(...params);
+  }
 }

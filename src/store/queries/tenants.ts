@@ -58,6 +58,7 @@ const TENANT_DELETES = [
   'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE tenant_id = ?)',
   'DELETE FROM deliveries WHERE tenant_id = ?',
   'DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?)',
+  'DELETE FROM job_polls WHERE job_id IN (SELECT id FROM jobs WHERE tenant_id = ?)',
   'DELETE FROM jobs WHERE tenant_id = ?',
   'DELETE FROM subscriptions WHERE tenant_id = ?',
   'DELETE FROM connections WHERE tenant_id = ?',

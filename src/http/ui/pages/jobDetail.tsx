@@ -3,8 +3,10 @@ import type { UiContext } from '../context.ts';
 import { ActionButton, Badge, Page, Time, UI, duration, pretty, type Flash } from '../layout.tsx';
 
 const MAX_DELIVERY_DETAILS = 50;
+/** The newest polls shown; the API pages through the rest. */
+const POLLS_SHOWN = 100;
 
-/** A job: its state, what is kept of its polls, and a timeline of its events with every delivery attempt. */
+/** A job: its state, a summary and a timeline of its polls, and a timeline of its events with every delivery attempt. */
 export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
   const api = c.get('api');
   const session = c.get('session');
@@ -18,7 +20,12 @@ export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
     );
   }
   const job = jobAnswer.body;
-  const events: any[] = (await api('GET', `/v1/jobs/${job.id}/events?limit=100`)).body?.data ?? [];
+  const [eventsAnswer, pollsAnswer] = await Promise.all([
+    api('GET', `/v1/jobs/${job.id}/events?limit=100`),
+    api('GET', `/v1/jobs/${job.id}/polls?limit=${POLLS_SHOWN}`),
+  ]);
+  const events: any[] = eventsAnswer.body?.data ?? [];
+  const polls: any[] = pollsAnswer.body?.data ?? [];
   const deliveryIds = events.flatMap((e) => e.deliveries.map((d: any) => d.id as string)).slice(0, MAX_DELIVERY_DETAILS);
   const details = new Map<string, any>();
   for (const d of await Promise.all(deliveryIds.map((did) => api('GET', `/v1/deliveries/${did}`)))) if (d.ok) details.set(d.body.id, d.body);
@@ -84,10 +91,6 @@ export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
 
         <section class="card" aria-labelledby="job-polls">
           <h2 id="job-polls">Polls</h2>
-          <p class="muted">
-            pollhook keeps a summary of the polls, not a row per poll: each status change it observed is in the timeline below with
-            the time it was observed.
-          </p>
           <dl class="grid">
             <div>
               <dt>Polls made</dt>
@@ -124,6 +127,7 @@ export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
               {job.polls.lastFailure.status ? ` (HTTP ${job.polls.lastFailure.status})` : ''}: {job.polls.lastFailure.message}
             </p>
           )}
+          <PollTimeline polls={polls} more={pollsAnswer.body?.nextCursor != null} />
         </section>
 
         <section aria-labelledby="job-timeline">
@@ -151,6 +155,47 @@ export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
         </section>
       </div>
     </Page>,
+  );
+}
+
+/** Every poll, newest first: what it saw and when and why the next one is. */
+function PollTimeline({ polls, more }: { polls: any[]; more: boolean }) {
+  if (polls.length === 0) return <p class="muted">No poll recorded yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table class="stack" data-testid="poll-timeline">
+        <caption class="muted">{more ? `The newest ${polls.length} polls` : 'Every poll'}, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Upstream status</th>
+            <th scope="col">HTTP status</th>
+            <th scope="col">Latency</th>
+            <th scope="col">Next poll</th>
+            <th scope="col">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {polls.map((p) => (
+            <tr data-poll={p.outcome}>
+              <td data-label="Time">
+                <Time at={p.polledAt} />
+              </td>
+              <td data-label="Outcome">
+                {p.outcome}
+                {p.error ? <span class="muted"> {p.error}</span> : ''}
+              </td>
+              <td data-label="Upstream status">{p.upstreamStatus ?? '—'}</td>
+              <td data-label="HTTP status">{p.httpStatus ?? '—'}</td>
+              <td data-label="Latency">{p.latencyMs == null ? '—' : duration(p.latencyMs)}</td>
+              <td data-label="Next poll">{p.nextPollAt ? <Time at={p.nextPollAt} /> : '—'}</td>
+              <td data-label="Why">{p.reason ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

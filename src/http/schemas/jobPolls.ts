@@ -1,0 +1,21 @@
+import { z } from '@hono/zod-openapi';
+
+export const JobPollSchema = z
+  .object({
+    polledAt: z.string().openapi({ example: '2026-01-15T10:00:05.000Z' }),
+    outcome: z.string().openapi({
+      description: "'changed' (the upstream said something new), 'unchanged', or the failure kind (transient, rate_limited, not_found, unauthorized, malformed, payment_required).",
+      example: 'changed',
+    }),
+    upstreamStatus: z.string().nullable().openapi({ description: "The upstream's status after this poll; null for a failed poll.", example: 'processing' }),
+    httpStatus: z.number().int().nullable().openapi({ description: 'The HTTP status of the answer; null when there was none (timeout, network) or one list page answered for many jobs.', example: 200 }),
+    latencyMs: z.number().int().nullable().openapi({ example: 84 }),
+    nextPollAt: z.string().nullable().openapi({ description: 'When the next poll was scheduled; null once the job ended.', example: '2026-01-15T10:00:15.000Z' }),
+    reason: z.string().nullable().openapi({
+      description:
+        "Why the next poll is when it is: 'floor' (just changed, or the first poll), 'grown' (the interval grew while nothing changed), 'eta' / 'eta_passed' (the upstream's estimate), 'distribution' (learned job durations, or the provider's typical one), 'backoff', 'retry_after', 'not_found_recheck', 'auth_recheck', 'deadline', 'finished'.",
+      example: 'floor',
+    }),
+    error: z.string().nullable().openapi({ description: "A failed poll's message (shortened).", example: null }),
+  })
+  .openapi('JobPoll');
