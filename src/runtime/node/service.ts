@@ -1,15 +1,13 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { promises as dnsPromises } from 'node:dns';
 import { randomUUID } from 'node:crypto';
-import { parseConfig, unknownVariables, type Config } from '../../config.ts';
+import { parseConfig, type Config } from '../../config.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { mathRandom } from '../../core/random.ts';
 import type { Logger } from '../../core/logger.ts';
 import { openSqlite } from './sqlite.ts';
-import { migrate, currentVersion, latestVersion } from '../../store/migrate.ts';
+import { migrate } from '../../store/migrate.ts';
 import { readMasterKey, unlockSecrets, type LoadedMasterKey } from './masterKey.ts';
-import { opensKeyCheck, readKeyCheck } from '../../store/queries/masterKeyCheck.ts';
-import type { SecretBox } from '../../security/secretBox.ts';
 import { createLogger } from './logger.ts';
 import { createNodeHttpClient } from './httpClient.ts';
 import { startLoop, type Loop } from './loop.ts';
@@ -25,15 +23,14 @@ import { createApp } from '../../http/app.ts';
 import { createScheduler } from '../../scheduler/index.ts';
 import { createDispatcher, DELIVERY_CONNECTIONS_PER_ORIGIN } from '../../delivery/index.ts';
 import { countTenants, createTenant } from '../../store/queries/tenants.ts';
-import { checkAddress, type Resolver } from '../../security/ssrf.ts';
+import type { Resolver } from '../../security/ssrf.ts';
+import { readiness } from './readiness.ts';
+import { warnAboutConfiguration } from './configWarnings.ts';
 import type { Database } from '../../store/port.ts';
 import { VERSION } from '../../version.ts';
 import { StreamHub } from '../../http/streamHub.ts';
 import { feedCounter } from '../../store/queries/eventFeed.ts';
 import { createSigner } from '../../delivery/signer.ts';
-
-/** Where cloud providers serve instance credentials: never a legitimate callback target. */
-const CLOUD_METADATA = '169.254.169.254';
 
 export interface ServiceOptions {
   env?: Record<string, string | undefined>;
@@ -273,22 +270,6 @@ async function wire(
   return { scheduler, dispatcher, retention, schedulerLoop, deliveryLoop, storage, upstreamHttp, targetHttp, listening, streams };
 }
 
-/** Unknown POLLHOOK_* names (likely typos) and a private-network allowance that includes cloud metadata. */
-function warnAboutConfiguration(env: Record<string, string | undefined>, config: Config, logger: Logger): void {
-  const unknown = unknownVariables(env);
-  if (unknown.length) logger.warn({ variables: unknown }, `ignoring unknown variables (a typo?): ${unknown.join(', ')}; \`pollhook serve --help\` lists the ones read`);
-  if (config.allowPrivateNetworks === true) {
-    logger.warn(
-      'POLLHOOK_ALLOW_PRIVATE_NETWORKS=true lets callbacks and upstream URLs reach every private address, including the cloud metadata service at 169.254.169.254 and all of 10.0.0.0/8; allow only what you need, e.g. 127.0.0.1/32,::1/128',
-    );
-  } else if (checkAddress(CLOUD_METADATA, { allowPrivate: config.allowPrivateNetworks, allowHttp: true }).ok) {
-    logger.warn(
-      { allowed: config.allowPrivateNetworks },
-      `POLLHOOK_ALLOW_PRIVATE_NETWORKS includes ${CLOUD_METADATA}, the cloud metadata service: callbacks and upstream URLs can reach it`,
-    );
-  }
-}
-
 /** The metrics hooks, each also calling the observer's hook of the same name. */
 function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Metrics {
   if (!observe) return metrics;
@@ -299,33 +280,6 @@ function withObserver(metrics: Metrics, observe: ServiceOptions['observe']): Met
     onAttempt: (i) => (metrics.onAttempt(i), observe.onAttempt?.(i)),
     onOutcome: (i) => (metrics.onOutcome(i), observe.onOutcome?.(i)),
   };
-}
-
-/**
- * `masterKey`: the key this process holds still opens the database's key check. It stops doing so
- * when `pollhook rotate-master-key` ran while this process was up (the documented way is to stop
- * it first): from then on the secrets it seals would be unreadable, so it reports itself unready.
- */
-function readiness(db: Database, loops: Array<Loop | null>, secretBox: SecretBox, health: StorageHealth, storage: StorageWatch | null) {
-  const checks: Record<string, unknown> = {};
-  try {
-    db.prepare('SELECT 1').get();
-    checks.database = true;
-    checks.migrations = currentVersion(db) === latestVersion();
-    checks.masterKey = opensKeyCheck(secretBox, readKeyCheck(db) ?? '');
-  } catch {
-    checks.database = false;
-    checks.migrations = false;
-  }
-  checks.engines = loops.every((l) => l?.running);
-  // Not ready while writes fail for a storage reason: detail says which and why.
-  const s = health.status();
-  checks.storage = s.writable || { writable: false, kind: s.kind, reason: s.reason, since: s.since && new Date(s.since).toISOString(), failures: s.failures, lastError: s.lastError };
-  const ok = Object.values(checks).every((v) => v === true);
-  // Free space is detail (a warning when low), not a reason to be unready.
-  const disk = storage?.disk();
-  if (disk) checks.disk = { freeBytes: disk.freeBytes, lowDiskBytes: disk.lowDiskBytes, low: disk.low, databaseBytes: disk.databaseBytes, walBytes: disk.walBytes };
-  return { ok, checks };
 }
 
 function firstStartBanner(apiKey: string, signingSecret: string): string {
