@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BUILTIN_PROVIDERS } from '../src/core/types.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,6 +59,23 @@ export function startChild(args: string[], env: Record<string, string>, ready: R
       if (!found) reject(new Error(`${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${out}`));
     });
   });
+}
+
+/**
+ * `pollhook serve`'s environment for a soak: a database in `dir`, a free port on loopback, every
+ * provider pointed at the simulator, loopback (only) allowed as a target, a fresh master key.
+ */
+export function serverEnv(dbPath: string, simulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    POLLHOOK_DB_PATH: dbPath,
+    PORT: '0',
+    POLLHOOK_HOST: '127.0.0.1',
+    POLLHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32,::1/128',
+    POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
+    ...extra,
+  };
+  for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = `${simulatorUrl}/${p}`;
+  return env;
 }
 
 export const startServer = (env: Record<string, string>) =>

@@ -8,12 +8,10 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { BUILTIN_PROVIDERS } from '../src/core/types.ts';
 import { seededRandom } from '../src/core/random.ts';
 import { openSqlite } from '../src/runtime/node/sqlite.ts';
 import type { Database } from '../src/store/port.ts';
-import { startReceiverProcess, startServer, startSimulatorProcess, type Child } from './processes.ts';
+import { serverEnv, startReceiverProcess, startServer, startSimulatorProcess, type Child } from './processes.ts';
 import { killTimes, soakCombos } from './plan.ts';
 import { judge, type ExpectedJob, type Verdict } from './analyze.ts';
 import type { ReceiptLine } from './receiver.ts';
@@ -100,17 +98,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     const sim = await startSimulatorProcess(options.stepMs);
     children.push(sim);
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: dbPath,
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
+    const env = serverEnv(dbPath, sim.url, {
       POLLHOOK_RETRY_SCHEDULE: '200ms,500ms,1s,2s,2s,2s,2s,2s,2s,2s',
       POLLHOOK_DELIVERY_TIMEOUT_MS: '1000',
       POLLHOOK_LEASE_MS: String(options.leaseMs),
-    };
-    for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = `${sim.url}/${p}`;
+    });
 
     server = await startServer(env);
     const apiKey = /API key:\s+(ph_\S+)/.exec(server.output())?.[1];

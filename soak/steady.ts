@@ -9,10 +9,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { BUILTIN_PROVIDERS } from '../src/core/types.ts';
 import { WAL_TRUNCATE_BYTES } from '../src/runtime/node/walCheckpointer.ts';
-import { startReceiverProcess, startServer, startSimulatorProcess, type Child } from './processes.ts';
+import { serverEnv, startReceiverProcess, startServer, startSimulatorProcess, type Child } from './processes.ts';
 
 export interface SteadyOptions {
   minutes: number;
@@ -59,15 +58,7 @@ export async function runSteady(options: SteadyOptions): Promise<SteadyReport> {
   try {
     const sim = await startSimulatorProcess(options.stepMs);
     children.push(sim);
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: dbPath,
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
-      POLLHOOK_LOG_LEVEL: 'warn',
-    };
-    for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = `${sim.url}/${p}`;
+    const env = serverEnv(dbPath, sim.url, { POLLHOOK_LOG_LEVEL: 'warn' });
     server = await startServer({ ...env, POLLHOOK_LOG_LEVEL: 'info' });
     const apiKey = /API key:\s+(ph_\S+)/.exec(server.output())?.[1];
     const secret = /signing secret:\s+(whsec_\S+)/.exec(server.output())?.[1];
