@@ -148,7 +148,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const limit = Math.min(opts.batchSize, Math.max(0, slots.room()));
     if (limit === 0) {
       releaseJobs(db, releases, now);
-      return { nextDueAt: nextDueAt(db), more: false };
+      return { nextDueAt: nextDueAt(db, now), more: false };
     }
     // Unique per claim, also across restarts of a worker with the same id.
     const leaseToken = `${deps.workerId}.${now.toString(36)}.${(claimCounter++).toString(36)}.${Math.floor(random() * 2 ** 32).toString(36)}`;
@@ -194,7 +194,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
     // After a full claim more is due now: the driver runs the next step at once, so the
     // earliest due time is not looked up.
-    return { nextDueAt: more ? now : nextDueAt(db), more };
+    return { nextDueAt: more ? now : nextDueAt(db, now), more };
   }
 
   return {

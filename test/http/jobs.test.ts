@@ -282,12 +282,15 @@ describe('GET /v1/jobs and /v1/jobs/{id}', () => {
 describe('DELETE /v1/jobs/{id}', () => {
   test('stops polling, clears the lease, keeps deliveries, and the job disappears', async () => {
     const job = await body(await post(fotolabsJob()));
-    api.db.prepare("UPDATE jobs SET lease_token = 'lease-1', lease_expires_at = ? WHERE id = ?").run(api.clock.now() + 1000, job.id);
+    api.db
+      .prepare("INSERT INTO job_leases (job_rowid, token, expires_at) SELECT rowid, 'lease-1', ? FROM jobs WHERE id = ?")
+      .run(api.clock.now() + 1000, job.id);
     api.clock.advance(5000);
     const res = await api.fetch(`/v1/jobs/${job.id}`, { method: 'DELETE', key });
     expect(res.status).toBe(204);
     const row = rowOf(job.id);
-    expect(row).toMatchObject({ deleted_at: api.clock.now(), next_poll_at: null, lease_token: null });
+    expect(row).toMatchObject({ deleted_at: api.clock.now(), next_poll_at: null });
+    expect(api.db.prepare('SELECT COUNT(*) AS n FROM job_leases').get()).toEqual({ n: 0 });
     expect((await api.fetch(`/v1/jobs/${job.id}`, { key })).status).toBe(404);
     expect((await api.fetch(`/v1/jobs/${job.id}/events`, { key })).status).toBe(404);
     expect((await body(await api.fetch('/v1/jobs', { key }))).data).toEqual([]);

@@ -217,7 +217,7 @@ describe('a full disk under load', () => {
       await waitFor(() => openJobs().length === 0, { timeoutMs: 40_000, intervalMs: 250, message: 'every acknowledged job to reach its terminal state' });
     } catch {
       const open = openJobs();
-      const rows = db.prepare('SELECT id, state, upstream_status, next_poll_at, lease_token, lease_expires_at FROM jobs WHERE id IN (?, ?, ?)').all(open[0] ?? '', open[1] ?? '', open[2] ?? '');
+      const rows = db.prepare('SELECT id, state, upstream_status, next_poll_at, (SELECT expires_at FROM job_leases WHERE job_rowid = jobs.rowid) AS lease_expires_at FROM jobs WHERE id IN (?, ?, ?)').all(open[0] ?? '', open[1] ?? '', open[2] ?? '');
       const ready = await (await fetch(`${base}/readyz`)).text();
       throw new Error(`${open.length} jobs open: ${JSON.stringify(rows)} now ${Date.now()} freed ${freedAt}\n${ready}\n${lines.filter((l) => l.level !== 'info' || /storage|engine/.test(l.msg)).map((l) => `${l.fields.t} ${l.msg}`).join('\n')}`);
     }

@@ -104,7 +104,7 @@ describe('graceful shutdown', () => {
     const db = openSqlite(env.POLLHOOK_DB_PATH!);
     try {
       const leased = db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM deliveries WHERE lease_token IS NOT NULL').get()!.n;
-      const leasedJobs = db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE lease_token IS NOT NULL').get()!.n;
+      const leasedJobs = db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM job_leases').get()!.n;
       expect({ leased, leasedJobs }).toEqual({ leased: 0, leasedJobs: 0 });
       expect(db.prepare<{ integrity_check: string }>('PRAGMA integrity_check').get()!.integrity_check).toBe('ok');
     } finally {

@@ -95,7 +95,8 @@ describe('leases', () => {
     const { jobId, simId } = h.addSimJob('fotolabs', 'success');
     h.beforeRequest = (req) => {
       if (req.url.includes(simId)) {
-        h.db.prepare('UPDATE jobs SET deleted_at = ?, next_poll_at = NULL, lease_token = NULL WHERE id = ?').run(h.clock.now(), jobId);
+        h.db.prepare('UPDATE jobs SET deleted_at = ?, next_poll_at = NULL WHERE id = ?').run(h.clock.now(), jobId);
+        h.db.prepare('DELETE FROM job_leases WHERE job_rowid = (SELECT rowid FROM jobs WHERE id = ?)').run(jobId);
       }
     };
     await h.drive();
@@ -139,7 +140,7 @@ describe('leases', () => {
         }
         expect(stepped.job(fast.jobId).poll_count).toBeGreaterThanOrEqual(5);
         expect(stepped.job(hungJob).poll_count).toBe(0);
-        expect(stepped.job(hungJob).lease_token).not.toBeNull();
+        expect(stepped.lease(hungJob)).not.toBeNull();
         for (const res of hung) res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"done"}');
         await stepped.scheduler.idle();
         expect(stepped.job(hungJob).state).toBe('succeeded');
@@ -164,7 +165,7 @@ describe('rate budget per credential (AIMD)', () => {
       const deferred = jobs.map((j) => tight.job(j.jobId)).filter((j) => j.poll_count === 0);
       expect(deferred).toHaveLength(3);
       for (const j of deferred) {
-        expect(j.lease_token).toBeNull();
+        expect(tight.lease(j.id)).toBeNull();
         expect(j.next_poll_at!).toBeGreaterThan(tight.clock.now());
       }
       await tight.drive();

@@ -50,8 +50,8 @@ describe('poll flow', () => {
     const step = h.scheduler.runOnce();
     await arrived;
     await waitFor(() => h.job(fast.jobId).poll_count === 1, { message: 'the fast poll recorded' });
-    expect(h.job(fast.jobId).lease_token).toBeNull();
-    expect(h.job(hungJob).lease_token).not.toBeNull();
+    expect(h.lease(fast.jobId)).toBeNull();
+    expect(h.lease(hungJob)).not.toBeNull();
     for (const res of hung.splice(0)) res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"done"}');
     await step;
     expect(h.job(hungJob).state).toBe('succeeded');
@@ -66,7 +66,7 @@ describe('poll flow', () => {
     const first = await h.scheduler.runOnce();
     expect(first.more).toBe(true);
     await arrived;
-    expect(h.job(hungJob).lease_token).not.toBeNull();
+    expect(h.lease(hungJob)).not.toBeNull();
     // The first fast poll finished: its slot went to the queued job, now polled alongside the
     // slow one. The next step records the first outcome with its (empty) claim; the second is
     // recorded a little later, by the next claim or the record timer.
@@ -83,6 +83,6 @@ describe('poll flow', () => {
     await h.scheduler.idle();
     const polled = [a!, b!].map((j) => h.job(j.jobId).poll_count).sort();
     expect(polled).toEqual([0, 1]);
-    for (const j of [a!, b!]) expect(h.job(j.jobId).lease_token).toBeNull();
+    for (const j of [a!, b!]) expect(h.lease(j.jobId)).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
  * The scheduler against the simulator over real loopback HTTP, in virtual time: one ManualClock
  * drives both, and `drive()` jumps the clock to the next due poll after each step.
  */
+import { leaseOf } from '../../src/store/queries/jobLeases.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { seededRandom } from '../../src/core/random.ts';
 import { nullLogger } from '../../src/core/logger.ts';
@@ -88,6 +89,8 @@ export interface Harness {
   counters: { deliveriesQueued: number; polls: number; events: number };
   addSimJob(provider: string, scenario: string, over?: Partial<JobInput> & { stepMs?: number; simId?: string; simApiKey?: string }): { jobId: string; simId: string; expected: { finalState: string | null; upstreamStatuses: string[]; errorCode?: string } };
   job(id: string): JobRow;
+  /** The token of the lease on the job (job_leases), or null: is a poll of it in flight? */
+  lease(id: string): string | null;
   events(jobId: string): EventRow[];
   /** Runs steps, jumping the clock to the next due poll, until nothing is due or `until` holds. */
   drive(until?: () => boolean, maxSteps?: number): Promise<void>;
@@ -140,6 +143,7 @@ export async function createHarness(options: Partial<SchedulerOptions> = {}): Pr
       return { jobId, simId: info.id, expected: info.expected };
     },
     job: (id: string) => db.prepare<JobRow>('SELECT * FROM jobs WHERE id = ?').get(id)!,
+    lease: (id: string) => leaseOf(db, id)?.token ?? null,
     events: (jobId: string) => db.prepare<EventRow>('SELECT * FROM events WHERE job_id = ? ORDER BY sequence').all(jobId),
     async drive(until?: () => boolean, maxSteps = 2_000) {
       for (let i = 0; i < maxSteps; i++) {

@@ -29,7 +29,7 @@ describe('scheduler lifecycle against the simulator', () => {
     expect(job.state).toBe(expected.finalState);
     expect(job.next_poll_at).toBeNull();
     expect(job.finished_at).not.toBeNull();
-    expect(job.lease_token).toBeNull();
+    expect(h.lease(jobId)).toBeNull();
     expect(job.last_sequence).toBe(events.length);
     const deliveries = h.db.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE job_id = ?').get(jobId) as { n: number };
     expect(deliveries.n).toBe(events.length);

@@ -40,7 +40,7 @@ describe('poll records', () => {
   it('writes one row per applied outcome, across INSERT chunks, and none for a lost lease', () => {
     const rows = setup(23);
     const updates = rows.map((r) => decideOutcome(ctx(r), observed('processing', 'running'), 42));
-    t.db.prepare("UPDATE jobs SET lease_token = 'someone-else' WHERE id = ?").run(rows[22]!.id);
+    t.db.prepare("UPDATE job_leases SET token = 'someone-else' WHERE job_rowid = (SELECT rowid FROM jobs WHERE id = ?)").run(rows[22]!.id);
     const report = recordPollOutcomes(t.db, updates);
     expect(report).toMatchObject({ applied: 22, stale: 1 });
     expect(t.db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM job_polls').get()!.n).toBe(22);

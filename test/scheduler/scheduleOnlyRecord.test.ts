@@ -3,6 +3,7 @@
  * exactly the row the full write leaves, keep the lease and sequence guard, and be chosen by the
  * decider only when the update really is schedule-only.
  */
+import { leaseOf } from '../../src/store/queries/jobLeases.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDb, testSecretBox, type TempDb } from '../helpers/db.ts';
 import { insertJob, insertTenant } from './harness.ts';
@@ -50,16 +51,18 @@ describe('recording a schedule-only poll outcome', () => {
     expect(report).toMatchObject({ applied: 2, stale: 0, events: [] });
     const written = rowOf(a!.id);
     expect(withoutIdentity(written)).toEqual(withoutIdentity(rowOf(b!.id)));
-    expect(written).toMatchObject({ lease_token: null, lease_expires_at: null, poll_count: 1, consecutive_failures: 0, not_found_count: 0,
+    expect(leaseOf(t.db, a!.id)).toBeNull();
+    expect(written).toMatchObject({ poll_count: 1, consecutive_failures: 0, not_found_count: 0,
       not_found_since: null, unauthorized_count: 0, last_polled_at: NOW + 1_000, updated_at: NOW + 1_000, next_poll_at: narrow.nextPollAt });
   });
 
   it('is refused once the lease is lost', () => {
     const [a] = setup(1);
     const update = decideOutcome(ctx(a!), processing());
-    t.db.prepare("UPDATE jobs SET lease_token = 'someone-else'").run();
+    t.db.prepare("UPDATE job_leases SET token = 'someone-else'").run();
     expect(recordPollOutcomes(t.db, [update])).toMatchObject({ applied: 0, stale: 1 });
-    expect(rowOf(a!.id)).toMatchObject({ lease_token: 'someone-else', poll_count: 0 });
+    expect(rowOf(a!.id)).toMatchObject({ poll_count: 0 });
+    expect(leaseOf(t.db, a!.id)?.token).toBe('someone-else');
   });
 
   it('is not used when anything else changed', () => {

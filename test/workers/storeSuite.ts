@@ -13,6 +13,7 @@ import { insertJobOnce, getJob, listJobs, deleteJob, type NewJob } from '../../s
 import { claimDueJobs } from '../../src/store/queries/claimDueJobs.ts';
 import { claimSeenJobs, findActiveJobsByExternalId } from '../../src/store/queries/claimSeenJobs.ts';
 import { releaseJobs } from '../../src/store/queries/releaseJobs.ts';
+import { leaseOf } from '../../src/store/queries/jobLeases.ts';
 import { nextDueAt } from '../../src/store/queries/nextDueJob.ts';
 import { nextDueDeliveryAt } from '../../src/store/queries/nextDueDelivery.ts';
 import { claimDueDeliveries } from '../../src/store/queries/claimDueDeliveries.ts';
@@ -136,14 +137,17 @@ export const STORE_CASES: StoreCase[] = [
       eq([first.inserted, again.inserted, again.job.id], [true, false, first.job.id], 'idempotent insert');
       for (let i = 0; i < 4; i++) insertJobOnce(db, newJob(t.id, { nextPollAt: NOW + i }));
       eq(listJobs(db, t.id, { limit: 10 } as never).length, 5, 'listed');
-      eq(nextDueAt(db), NOW, 'earliest due');
+      eq(nextDueAt(db, NOW), NOW, 'earliest due');
       const claimed = db.transaction(() => claimDueJobs(db, { leaseToken: 'L1', now: NOW + 10, leaseMs: 60_000, limit: 3 }));
       eq(claimed.length, 3, 'claimed up to the limit');
-      eq(claimed.every((j) => j.lease_token === 'L1' && j.next_poll_at === NOW + 10 + 60_000), true, 'leased rows');
+      eq(claimed.map((j) => leaseOf(db, j.id)), claimed.map(() => ({ token: 'L1', expiresAt: NOW + 10 + 60_000 })), 'leased rows');
       eq(typeof claimed[0]!.next_poll_at, 'number', 'integers come back as numbers');
       const again2 = db.transaction(() => claimDueJobs(db, { leaseToken: 'L2', now: NOW + 10, leaseMs: 60_000, limit: 10 }));
       eq(again2.length, 2, 'a lease keeps its jobs');
+      eq(nextDueAt(db, NOW + 10), NOW + 10 + 60_000, 'every job leased: due when the first lease runs out');
       eq(releaseJobs(db, claimed.map((j) => ({ jobId: j.id, leaseToken: 'L1', nextPollAt: NOW + 5 })), NOW + 20), 3, 'released');
+      eq(releaseJobs(db, claimed.map((j) => ({ jobId: j.id, leaseToken: 'L1', nextPollAt: NOW + 5 })), NOW + 20), 0, 'a lease given back is gone');
+      eq(nextDueAt(db, NOW + 20), NOW + 5, 'released jobs due again');
       eq(getJob(db, t.id, first.job.id)?.metadata, '{"orderId":42}', 'read back');
       eq(deleteJob(db, t.id, first.job.id, NOW + 30), true, 'deleted');
       eq(getJob(db, 'tnt_other', claimed[1]!.id), undefined, 'another tenant sees nothing');

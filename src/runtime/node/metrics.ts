@@ -137,7 +137,7 @@ export function createMetrics(db: Database, clock: Clock, options: { defaultMetr
     help: 'Now minus the oldest due nextPollAt (0 when nothing is overdue): how far polling is behind.',
     registers: [registry],
     collect() {
-      const oldest = oldestDuePollAt(db);
+      const oldest = oldestDuePollAt(db, clock.now());
       this.set(oldest == null ? 0 : Math.max(0, clock.now() - oldest) / 1000);
     },
   });

@@ -229,7 +229,7 @@ export class PollhookShard {
   }
 
   private nextDue(): number | null {
-    const due = [nextDueAt(this.db), nextDueDeliveryAt(this.db)].filter((t): t is number => t !== null);
+    const due = [nextDueAt(this.db, Date.now()), nextDueDeliveryAt(this.db)].filter((t): t is number => t !== null);
     return due.length ? Math.min(...due) : null;
   }
 

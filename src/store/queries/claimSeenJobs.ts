@@ -1,5 +1,6 @@
 import type { Database } from '../port.ts';
 import type { JobRow } from '../rows.ts';
+import { NOT_LEASED } from './jobLeases.ts';
 
 /** Ids per statement: with the two other parameters, within Durable Object SQLite's limit of 100. */
 const CHUNK = 98;
@@ -34,16 +35,18 @@ export function claimSeenJobs(
 ): JobRow[] {
   if (input.jobIds.length === 0) return [];
   const leaseUntil = input.now + input.leaseMs;
-  const stmt = db.prepare<JobRow>(
-    `UPDATE jobs SET lease_token = ?, lease_expires_at = ?, next_poll_at = ?
-      WHERE id = ? AND finished_at IS NULL AND deleted_at IS NULL
-        AND (lease_token IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ?)
-      RETURNING *`,
+  // The job keeps its next_poll_at: the outcome's write sets the next one (migration 0010).
+  const lease = db.prepare(
+    `INSERT INTO job_leases (job_rowid, token, expires_at)
+       SELECT rowid, ?, ? FROM jobs WHERE id = ? AND finished_at IS NULL AND deleted_at IS NULL AND ${NOT_LEASED}
+     ON CONFLICT(job_rowid) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at`,
   );
+  const read = db.prepare<JobRow>('SELECT * FROM jobs WHERE id = ?');
   return db.transaction(() => {
     const rows: JobRow[] = [];
     for (const id of input.jobIds) {
-      const row = stmt.get(input.leaseToken, leaseUntil, leaseUntil, id, input.now);
+      if (lease.run(input.leaseToken, leaseUntil, id, input.now).changes === 0) continue;
+      const row = read.get(id);
       if (row) rows.push(row);
     }
     return rows;

@@ -1,5 +1,6 @@
 import type { Database, SqlValue } from '../port.ts';
 import type { JobRow } from '../rows.ts';
+import { dropLease } from './jobLeases.ts';
 
 /** What the API stores for a new job; everything else starts at the schema's defaults. */
 export interface NewJob {
@@ -124,14 +125,17 @@ export function listJobs(db: Database, tenantId: string, q: JobListQuery): JobRo
  * Deliveries already queued stay and are still delivered.
  */
 export function deleteJob(db: Database, tenantId: string, id: string, now: number): boolean {
-  const r = db
-    .prepare(
-      // finished_at marks the end of tracking for any reason, so retention finds deleted jobs
-      // through the same jobs_finished index as finished ones.
-      `UPDATE jobs SET deleted_at = ?, finished_at = COALESCE(finished_at, ?), next_poll_at = NULL, lease_token = NULL,
-         lease_expires_at = NULL, updated_at = ?
-        WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL`,
-    )
-    .run(now, now, now, id, tenantId);
-  return r.changes > 0;
+  return db.transaction(() => {
+    const r = db
+      .prepare(
+        // finished_at marks the end of tracking for any reason, so retention finds deleted jobs
+        // through the same jobs_finished index as finished ones.
+        `UPDATE jobs SET deleted_at = ?, finished_at = COALESCE(finished_at, ?), next_poll_at = NULL, updated_at = ?
+          WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL`,
+      )
+      .run(now, now, now, id, tenantId);
+    if (r.changes === 0) return false;
+    dropLease(db, id);
+    return true;
+  });
 }

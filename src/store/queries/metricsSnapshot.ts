@@ -1,4 +1,5 @@
 import type { Database } from '../port.ts';
+import { earliestUnleasedDueAt } from './nextDueJob.ts';
 import { OPEN_DELIVERY } from './deliveries.ts';
 
 export interface OutboxSnapshot {
@@ -29,7 +30,7 @@ export function readOutboxSnapshot(db: Database): OutboxSnapshot {
   return { deliveriesByStatus, activeJobsByProvider };
 }
 
-/** The earliest next_poll_at of a tracked job: one step down the jobs_due index. */
-export function oldestDuePollAt(db: Database): number | null {
-  return db.prepare<{ t: number | null }>('SELECT MIN(next_poll_at) AS t FROM jobs WHERE next_poll_at IS NOT NULL').get()?.t ?? null;
+/** The earliest next_poll_at of a tracked job no poll is in flight for (jobs_due, past leased entries). */
+export function oldestDuePollAt(db: Database, now: number): number | null {
+  return earliestUnleasedDueAt(db, now);
 }

@@ -2,6 +2,7 @@ import type { Database, SqlValue } from '../port.ts';
 import type { EventType } from '../../core/types.ts';
 import { enqueueDeliveries } from './enqueueDeliveries.ts';
 import { recordDuration } from './durationStats.ts';
+import { takeBackLease } from './jobLeases.ts';
 
 /** The job row after one poll (or a pollhook decision), as the scheduler computed it. */
 export interface JobUpdate {
@@ -91,21 +92,21 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
   if (updates.length === 0) return report;
   const update = db.prepare(
     `UPDATE jobs SET state = ?, upstream_status = ?, progress = ?, result = ?, error = ?, eta_at = ?,
-        last_sequence = ?, next_poll_at = ?, lease_token = NULL, lease_expires_at = NULL,
+        last_sequence = ?, next_poll_at = ?,
         current_interval_ms = ?, poll_count = poll_count + ?, failure_count = failure_count + ?,
         consecutive_failures = ?, not_found_count = ?, not_found_since = ?, unauthorized_count = ?,
         last_failure = ?, etag = ?, last_modified = ?, last_polled_at = ?, last_changed_at = ?,
         finished_at = ?, updated_at = ?
-      WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
+      WHERE id = ? AND last_sequence = ?`,
   );
   // The common case binds 7 values instead of 25, and leaves finished_at out of the SET list, so
   // SQLite does not re-write the entries of the partial indexes that depend on it (jobs_finished,
   // jobs_active_by_provider). Same lease and sequence guard.
   const updateSchedule = db.prepare(
-    `UPDATE jobs SET next_poll_at = ?, lease_token = NULL, lease_expires_at = NULL, current_interval_ms = ?,
+    `UPDATE jobs SET next_poll_at = ?, current_interval_ms = ?,
         poll_count = poll_count + 1, consecutive_failures = 0, not_found_count = 0, not_found_since = NULL,
         unauthorized_count = 0, last_polled_at = ?, updated_at = ?
-      WHERE id = ? AND lease_token = ? AND last_sequence = ?`,
+      WHERE id = ? AND last_sequence = ?`,
   );
   const insertEvent = db.prepare(
     'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -115,8 +116,14 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
     // Feed cursors for this batch, reserved in one write (migration 0006); a stale update skips its number.
     let nextSeq = reserveFeedSeqs(db, updates);
     for (const u of updates) {
+      // The lease is taken back first (migration 0010): a lease lost (job deleted, or
+      // reclaimed after expiry) refuses the outcome; a sequence moved since the claim too.
+      if (!takeBackLease(db, u.jobId, u.leaseToken)) {
+        report.stale++;
+        continue;
+      }
       if (u.scheduleOnly) {
-        const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.leaseToken, u.claimedSequence).changes;
+        const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.claimedSequence).changes;
         if (applied === 0) report.stale++;
         else {
           report.applied++;
@@ -148,7 +155,6 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
         u.finishedAt,
         u.now,
         u.jobId,
-        u.leaseToken,
         u.claimedSequence,
       ).changes;
       if (changes === 0) {

@@ -1,4 +1,5 @@
 import type { Database } from '../port.ts';
+import { takeBackLease } from './jobLeases.ts';
 
 export interface Release {
   jobId: string;
@@ -12,13 +13,12 @@ export interface Release {
  */
 export function releaseJobs(db: Database, releases: readonly Release[], now: number): number {
   if (releases.length === 0) return 0;
-  const stmt = db.prepare(
-    `UPDATE jobs SET next_poll_at = ?, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
-      WHERE id = ? AND lease_token = ?`,
-  );
+  const reschedule = db.prepare('UPDATE jobs SET next_poll_at = ?, updated_at = ? WHERE id = ?');
   return db.transaction(() => {
     let n = 0;
-    for (const r of releases) n += stmt.run(r.nextPollAt, now, r.jobId, r.leaseToken).changes;
+    for (const r of releases) {
+      if (takeBackLease(db, r.jobId, r.leaseToken)) n += reschedule.run(r.nextPollAt, now, r.jobId).changes;
+    }
     return n;
   });
 }
