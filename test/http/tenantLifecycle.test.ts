@@ -27,6 +27,7 @@ function ownedRowCounts(db: Database, tenantId: string): Record<string, number> 
     let sql: string;
     if (table === 'tenants') sql = 'SELECT COUNT(*) AS n FROM tenants WHERE id = ?';
     else if (table === 'delivery_attempts') sql = 'SELECT COUNT(*) AS n FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE tenant_id = ?)';
+    else if (table === 'job_leases') sql = 'SELECT COUNT(*) AS n FROM job_leases WHERE job_rowid IN (SELECT rowid FROM jobs WHERE tenant_id = ?)';
     else if (columns.includes('tenant_id')) sql = `SELECT COUNT(*) AS n FROM ${table} WHERE tenant_id = ?`;
     else throw new Error(`table ${table} has no tenant_id: say here how its rows belong to a tenant (and delete them with the tenant)`);
     counts[table] = db.prepare<{ n: number }>(sql).get(tenantId)!.n;
@@ -36,7 +37,7 @@ function ownedRowCounts(db: Database, tenantId: string): Record<string, number> 
 
 const totalRows = (db: Database, table: string) => db.prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n;
 
-/** A tenant with a row in every table: jobs, events, deliveries, attempts, polls, subscription, connection, keys, secrets, stats. */
+/** A tenant with a row in every table: jobs, leases, events, deliveries, attempts, polls, subscription, connection, keys, secrets, stats. */
 async function populatedTenant(name: string) {
   const tenant = seedTenant(api, name);
   const key = tenant.apiKey;
@@ -54,6 +55,8 @@ async function populatedTenant(name: string) {
     api.db
       .prepare('INSERT INTO job_polls (job_id, tenant_id, polled_at, outcome, upstream_status, http_status, latency_ms, next_poll_at, reason, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(job.id, tenant.id, 1, 'changed', 'queued', 200, 12, 5001, 'floor', null);
+    // A poll in flight: its lease goes with the job (the totals below catch a lease left behind).
+    api.db.prepare("INSERT INTO job_leases (job_rowid, token, expires_at) SELECT rowid, 'in-flight', ? FROM jobs WHERE id = ?").run(api.clock.now() + 60_000, job.id);
   }
   await call('/v1/jobs', { provider: 'topaz', externalId: 'z', connectionId: conn.id, callbackUrl: `https://example.com/${name}/cb` });
   api.db.prepare('INSERT INTO duration_stats (tenant_id, provider, bucket, count) VALUES (?, ?, ?, ?)').run(tenant.id, 'fotolabs', 3, 7);
