@@ -172,6 +172,27 @@ export const STORE_CASES: StoreCase[] = [
     },
   },
   {
+    name: 'leases: a live one hides its job from claims and walks, an expired one frees it, a deleted job drops it',
+    run(db, box) {
+      const t = tenant(db, box);
+      const [a, b] = [insertJobOnce(db, newJob(t.id, { nextPollAt: NOW })).job, insertJobOnce(db, newJob(t.id, { nextPollAt: NOW + 1 })).job];
+      const first = db.transaction(() => claimDueJobs(db, { leaseToken: 'A', now: NOW + 5, leaseMs: 1_000, limit: 1 }));
+      eq(first.map((j) => [j.id, j.next_poll_at]), [[a!.id, NOW]], 'claimed at its due time, which the claim leaves alone');
+      eq(db.transaction(() => claimDueJobs(db, { leaseToken: 'B', now: NOW + 5, leaseMs: 1_000, limit: 5 })).map((j) => j.id), [b!.id], 'the next claim skips the leased job');
+      eq(nextDueAt(db, NOW + 5), NOW + 5 + 1_000, 'nothing claimable until the first lease runs out');
+      eq(db.transaction(() => claimSeenJobs(db, { jobIds: [a!.id], leaseToken: 'W', now: NOW + 6, leaseMs: 1_000 })).length, 0, 'a walk leaves a leased job');
+      const later = NOW + 5 + 1_000;
+      eq(nextDueAt(db, later), NOW, 'an expired lease frees its job, still due');
+      eq(db.transaction(() => claimDueJobs(db, { leaseToken: 'C', now: later, leaseMs: 1_000, limit: 5 })).map((j) => j.id).sort(), [a!.id, b!.id].sort(), 'reclaimed after expiry');
+      eq(leaseOf(db, a!.id)?.token, 'C', 'the new lease replaced the old one');
+      eq(releaseJobs(db, [{ jobId: a!.id, leaseToken: 'A', nextPollAt: NOW + 50 }], later), 0, 'the dead worker cannot give it back');
+      eq(deleteJob(db, t.id, a!.id, later), true, 'deleted');
+      eq(leaseOf(db, a!.id), null, 'deleting the job ends its lease');
+      db.prepare('DELETE FROM jobs WHERE id = ?').run(b!.id);
+      eq(db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM job_leases').get()!.n, 0, 'a removed row takes its lease along');
+    },
+  },
+  {
     name: 'outbox: events fan out to callback and subscription, claimed, recorded, listed (150 events)',
     run(db, box) {
       const t = tenant(db, box);
