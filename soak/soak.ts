@@ -316,7 +316,7 @@ function countLeases(dbPath: string, deliveries: Set<string>, jobs: Set<string>)
     for (const r of db.prepare<{ id: string; t: string }>('SELECT id, lease_token AS t FROM deliveries WHERE lease_token IS NOT NULL').all()) {
       deliveries.add(`${r.id} ${r.t}`);
     }
-    for (const r of db.prepare<{ id: string; t: string }>('SELECT id, lease_token AS t FROM jobs WHERE lease_token IS NOT NULL').all()) {
+    for (const r of db.prepare<{ id: string; t: string }>('SELECT jobs.id AS id, l.token AS t FROM job_leases l JOIN jobs ON jobs.rowid = l.job_rowid').all()) {
       jobs.add(`${r.id} ${r.t}`);
     }
     const check = integrity(db);
