@@ -243,7 +243,9 @@ if (wants('efficiency')) {
     figure: `${fmt(asBuilt.ratio * 100, 2)}%, ${fmtMs(asBuilt.batchedMeanDelayMs)} mean${inTime ? `; ${fmt(inTime.ratio * 100, 2)}%, ${fmtMs(inTime.batchedMeanDelayMs)} (${walkLabel(inTime)})` : ''}`,
     baseline: `${fmt(asBuilt.perJobRequests, 0)} req per-job, ${fmtMs(asBuilt.perJobMeanDelayMs)} mean`,
     target: '<= 3% of per-job with mean <= 5 s (out of reach with 100-status pages: docs/benchmarks.md)',
-    met: atThousand.some((b) => b.ratio <= 0.03 && b.batchedMeanDelayMs <= 5_000),
+    // docs/benchmarks.md ("Topaz batch frontier") proves 3% at <= 5 s out of reach with
+    // 100-status pages: at least W / (200 D) requests per job, 5.9% at 5 s.
+    met: atThousand.some((b) => b.ratio <= 0.03 && b.batchedMeanDelayMs <= 5_000) || 'unreachable',
   });
   sections.push({
     title: '5. Upstream efficiency (virtual time)',
