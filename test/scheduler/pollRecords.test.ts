@@ -65,7 +65,7 @@ describe('poll records', () => {
     const again = (now: number) => claimDueJobs(t.db, { leaseToken: 'lease-1', now, leaseMs: 60_000, limit: 1 })[0]!;
     recordPollOutcomes(t.db, [decideOutcome(ctx(row!), observed('processing', 'running'), 42)]);
     // New validators with the same status: unchanged, though not a schedule-only write.
-    const first = decideOutcome(ctx(again(NOW + 10_000_000), NOW + 2_000), { ...observed('processing', 'running'), validators: { etag: '"v2"', lastModified: null } }, 11);
+    const first = decideOutcome(ctx(again(NOW + 10_000_000), NOW + 2_000), { ...(observed('processing', 'running') as PollOutcome & { kind: 'observed' }), validators: { etag: '"v2"', lastModified: null } }, 11);
     expect(first.scheduleOnly).toBe(false);
     recordPollOutcomes(t.db, [first]);
     const second = decideOutcome(ctx(again(NOW + 20_000_000), NOW + 3_000), { kind: 'not_modified' }, 12);
