@@ -17,6 +17,8 @@ export function presentPoll(row: JobPollRow): JobPollView {
     nextPollAt: iso(row.next_poll_at),
     reason: row.reason,
     error: row.error,
+    polls: row.polls,
+    lastPolledAt: iso(row.last_polled_at ?? row.polled_at)!,
   };
 }
 
@@ -25,7 +27,8 @@ export function presentPollPage(rows: JobPollRow[], limit: number): { data: JobP
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];
-  return { data: kept.map(presentPoll), nextCursor: more && last ? encodeCursor(`poll_${last.id}`) : null };
+  // The open run (no id) comes before every row: after it, the next page starts from the newest row.
+  return { data: kept.map(presentPoll), nextCursor: more && last ? encodeCursor(`poll_${last.id ?? Number.MAX_SAFE_INTEGER}`) : null };
 }
 
 /** The poll number inside a cursor this list issued; a 422 at `cursor` for anything else. */

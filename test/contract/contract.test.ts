@@ -102,6 +102,23 @@ describe.each([
     record('retries', first.map((h) => h.status));
   });
 
+  it("the poll history adds up to the job's polls, unchanged ones in a row as one entry", async () => {
+    const t = await newTenant('t-polls');
+    const r = await receiver([t.signingSecret]);
+    const upstream = sim.createJob({ provider: 'fotolabs', scenario: 'success' });
+    const job = await api('/v1/jobs', { key: t.apiKey, json: { provider: 'fotolabs', externalId: upstream.id, credentials: { apiKey: upstream.apiKey }, callbackUrl: r.url, ...fast } });
+    const done = await waitFor(async () => {
+      const j = await api(`/v1/jobs/${job.body.id}`, { key: t.apiKey });
+      return j.body.finishedAt ? j.body : null;
+    }, { timeoutMs: 20_000, message: 'the job to finish' });
+    const polls = (await api(`/v1/jobs/${job.body.id}/polls?limit=200`, { key: t.apiKey })).body.data as any[];
+    expect(polls.reduce((n, p) => n + p.polls, 0)).toBe(done.polls.count);
+    expect(polls[0]).toMatchObject({ outcome: 'changed', reason: 'finished', polls: 1 });
+    const runs = polls.filter((p) => p.outcome === 'unchanged');
+    for (const run of runs) expect(Date.parse(run.lastPolledAt)).toBeGreaterThanOrEqual(Date.parse(run.polledAt));
+    record('poll history', { first: polls[0].outcome, runsAreSeparated: polls.every((p, i) => i === 0 || !(p.outcome === 'unchanged' && polls[i - 1].outcome === 'unchanged')) });
+  });
+
   it('410 Gone disables a subscription; subscriptions receive jobs without a callback', async () => {
     const t = await newTenant('t-subs');
     const good = await receiver([t.signingSecret]);

@@ -30,7 +30,7 @@ describe('GET /v1/jobs/{id}/polls', () => {
     expect(first.data.map((p: any) => p.latencyMs)).toEqual([12, 11]);
     expect(first.data[0]).toEqual({
       polledAt: new Date(3_000).toISOString(), outcome: 'unchanged', upstreamStatus: 'processing', httpStatus: 200, latencyMs: 12,
-      nextPollAt: new Date(4_000).toISOString(), reason: 'grown', error: null,
+      nextPollAt: new Date(4_000).toISOString(), reason: 'grown', error: null, polls: 1, lastPolledAt: new Date(3_000).toISOString(),
     });
     const second = await body(await api.fetch(`/v1/jobs/${job.id}/polls?limit=2&cursor=${first.nextCursor}`, { key: acme.apiKey }));
     expect(second.data.map((p: any) => p.latencyMs)).toEqual([10]);
@@ -44,6 +44,33 @@ describe('GET /v1/jobs/{id}/polls', () => {
     expect(badCursor.status).toBe(422);
     expect(JSON.stringify(await body(badCursor))).toContain('cursor');
   });
+
+  test("the job's open run of unchanged polls comes first, on the first page only", async () => {
+    const acme = seedTenant(api, 'acme');
+    const job = await body(await api.fetch('/v1/jobs', { method: 'POST', key: acme.apiKey, json: fotolabsJob({ externalId: 'p2' }) }));
+    seedPolls(job.id, acme.id, 2);
+    api.db
+      .prepare(
+        `UPDATE jobs SET upstream_status = 'processing', unchanged_polls = 5, unchanged_since = 10000, unchanged_last_at = 50000,
+           unchanged_http_status = 304, unchanged_latency_ms = 7, unchanged_next_poll_at = 70000, unchanged_reason = 'grown' WHERE id = ?`,
+      )
+      .run(job.id);
+    const first = await body(await api.fetch(`/v1/jobs/${job.id}/polls?limit=2`, { key: acme.apiKey }));
+    expect(first.data[0]).toEqual({
+      polledAt: new Date(10_000).toISOString(), outcome: 'unchanged', upstreamStatus: 'processing', httpStatus: 304, latencyMs: 7,
+      nextPollAt: new Date(70_000).toISOString(), reason: 'grown', error: null, polls: 5, lastPolledAt: new Date(50_000).toISOString(),
+    });
+    expect(first.data.map((p: any) => p.polls)).toEqual([5, 1]);
+    expect(first.data[1].latencyMs).toBe(11);
+    const second = await body(await api.fetch(`/v1/jobs/${job.id}/polls?limit=2&cursor=${first.nextCursor}`, { key: acme.apiKey }));
+    expect(second.data.map((p: any) => p.latencyMs)).toEqual([10]);
+    expect(second.nextCursor).toBeNull();
+    // A page holding only the run continues with the newest row.
+    const onlyRun = await body(await api.fetch(`/v1/jobs/${job.id}/polls?limit=1`, { key: acme.apiKey }));
+    expect(onlyRun.data.map((p: any) => p.polls)).toEqual([5]);
+    const rest = await body(await api.fetch(`/v1/jobs/${job.id}/polls?limit=5&cursor=${onlyRun.nextCursor}`, { key: acme.apiKey }));
+    expect(rest.data.map((p: any) => p.latencyMs)).toEqual([11, 10]);
+  });
 });
 
 describe('polls of a job polled against the simulator', () => {
@@ -55,7 +82,7 @@ describe('polls of a job polled against the simulator', () => {
     await stack?.close();
   });
 
-  test('every poll is listed, the last one saw the job finish', async () => {
+  test('every poll is listed (unchanged ones in a row as one run), the last one saw the job finish', async () => {
     const upstream = stack.sim.createJob({ provider: 'fotolabs', scenario: 'success' });
     const { status, job } = await stack.createJob({
       provider: 'fotolabs', externalId: upstream.id, credentials: { apiKey: upstream.apiKey }, callbackUrl: 'http://127.0.0.1:9/cb',
@@ -68,8 +95,11 @@ describe('polls of a job polled against the simulator', () => {
       return j.finishedAt ? j : null;
     }, { message: 'the job to finish' });
     const polls = (await get(`/v1/jobs/${job.id}/polls?limit=200`)).data as any[];
-    expect(polls.length).toBe(current.polls.count);
+    expect(polls.reduce((n, p) => n + p.polls, 0)).toBe(current.polls.count);
     expect(polls.length).toBeGreaterThan(1);
+    // Never two runs in a row: a run ends only at a poll that is listed on its own.
+    for (let i = 1; i < polls.length; i++) expect(polls[i].outcome === 'unchanged' && polls[i - 1].outcome === 'unchanged').toBe(false);
+    for (const p of polls) expect(Date.parse(p.lastPolledAt)).toBeGreaterThanOrEqual(Date.parse(p.polledAt));
     const [last] = polls;
     expect(last).toMatchObject({ outcome: 'changed', upstreamStatus: current.upstreamStatus, httpStatus: 200, nextPollAt: null, reason: 'finished', error: null });
     for (const p of polls) expect(p.latencyMs).toBeGreaterThanOrEqual(0);

@@ -119,6 +119,9 @@ describe('dashboard in Chromium', () => {
     await finalPoll.first().waitFor();
     expect(await page.locator('[data-testid="poll-timeline"] tbody tr').count()).toBeGreaterThan(0);
     expect(await finalPoll.first().innerText()).toMatch(/changed[\s\S]*200/);
+    // Unchanged polls in a row are one line each: the lines add up to every poll the job made.
+    const lines = await page.locator('[data-testid="poll-timeline"] tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-polls'))));
+    expect(lines.reduce((n, k) => n + k, 0)).toBe((await callApi(base, stack.apiKey, `/v1/jobs/${id}`)).body.polls.count);
     expect(text).toMatch(/Signed payload/);
     expect(await page.locator('table caption', { hasText: 'Attempts of' }).count()).toBeGreaterThan(0);
     await waitFor(() => receiver.accepted().some((h) => h.payload?.data?.id === id && h.payload.type === 'job.succeeded'));

@@ -7,10 +7,14 @@ describe('job rows read as arrays', () => {
   let t: TempDb;
   afterEach(() => t?.cleanup());
 
-  it('lists every column of the jobs table, in the table order', () => {
+  it('lists every column of the jobs table, in the table order, but the open run of unchanged polls', () => {
     t = tempDb();
     const names = t.db.prepare<{ name: string }>("SELECT name FROM pragma_table_info('jobs')").all().map((r) => r.name);
-    expect(JOB_COLUMNS.split(', ')).toEqual(names);
+    // The run (migration 0009) is written by SQL alone and read only by the poll history, so the
+    // claim does not return it.
+    const run = names.filter((n) => n.startsWith('unchanged_'));
+    expect(run).toHaveLength(7);
+    expect(JOB_COLUMNS.split(', ')).toEqual(names.filter((n) => !run.includes(n)));
   });
 
   it('maps arrays to the same objects the driver builds, with or without Statement.values', () => {

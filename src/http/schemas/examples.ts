@@ -175,6 +175,8 @@ const jobPollExample = {
   nextPollAt: '2026-11-22T17:00:15.000Z',
   reason: 'floor',
   error: null,
+  polls: 1,
+  lastPolledAt: '2026-11-22T17:00:05.000Z',
 };
 
 const page = <T>(item: T, more = true) => ({ data: [item], nextCursor: more ? CURSOR : null });

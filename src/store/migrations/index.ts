@@ -5,6 +5,7 @@ import * as m0004 from './0004_settings.ts';
 import * as m0005 from './0005_key_lifecycle.ts';
 import * as m0006 from './0006_event_feed.ts';
 import * as m0007 from './0007_job_polls.ts';
+import * as m0009 from './0009_poll_runs.ts';
 import * as m0010 from './0010_job_leases.ts';
 
 /** Ordered, append-only. Never edit a migration that has shipped: add the next number. */
@@ -16,5 +17,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 5, name: 'key_lifecycle', sql: m0005.sql },
   { version: 6, name: 'event_feed', sql: m0006.sql },
   { version: 7, name: 'job_polls', sql: m0007.sql },
+  // 8 is taken by work merged separately.
+  { version: 9, name: 'poll_runs', sql: m0009.sql },
   { version: 10, name: 'job_leases', sql: m0010.sql },
 ];

@@ -55,11 +55,14 @@ export interface JobUpdate {
   scheduleOnly?: boolean;
   /** Why nextPollAt is what it is (the schedule or failure policy's reason), for the poll's record. */
   nextPollReason?: string | null;
-  /** Set for an update that follows a poll: its row in job_polls, written when the lease held. */
+  /**
+   * Set for an update that follows a poll, written when the lease held: its own job_polls row,
+   * or, for an unchanged poll, a place in the job's open run of unchanged polls (migration 0009).
+   */
   poll?: PollRecord | null;
 }
 
-/** What one poll saw, for the job's timeline (job_polls, migration 0007). */
+/** What one poll saw, for the job's timeline (job_polls, migrations 0007 and 0009). */
 export interface PollRecord {
   polledAt: number;
   /** 'changed', 'unchanged' or the failure kind. */
@@ -90,24 +93,8 @@ export interface RecordReport {
 export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]): RecordReport {
   const report: RecordReport = { applied: 0, stale: 0, events: [], deliveries: 0 };
   if (updates.length === 0) return report;
-  const update = db.prepare(
-    `UPDATE jobs SET state = ?, upstream_status = ?, progress = ?, result = ?, error = ?, eta_at = ?,
-        last_sequence = ?, next_poll_at = ?,
-        current_interval_ms = ?, poll_count = poll_count + ?, failure_count = failure_count + ?,
-        consecutive_failures = ?, not_found_count = ?, not_found_since = ?, unauthorized_count = ?,
-        last_failure = ?, etag = ?, last_modified = ?, last_polled_at = ?, last_changed_at = ?,
-        finished_at = ?, updated_at = ?
-      WHERE id = ? AND last_sequence = ?`,
-  );
-  // The common case binds 7 values instead of 25, and leaves finished_at out of the SET list, so
-  // SQLite does not re-write the entries of the partial indexes that depend on it (jobs_finished,
-  // jobs_active_by_provider). Same lease and sequence guard.
-  const updateSchedule = db.prepare(
-    `UPDATE jobs SET next_poll_at = ?, current_interval_ms = ?,
-        poll_count = poll_count + 1, consecutive_failures = 0, not_found_count = 0, not_found_since = NULL,
-        unauthorized_count = 0, last_polled_at = ?, updated_at = ?
-      WHERE id = ? AND last_sequence = ?`,
-  );
+  const updateSchedule = db.prepare(UPDATE_SCHEDULE_SQL);
+  const updateScheduleRun = db.prepare(UPDATE_SCHEDULE_RUN_SQL);
   const insertEvent = db.prepare(
     'INSERT INTO events (id, job_id, tenant_id, sequence, type, body, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -122,16 +109,25 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
         report.stale++;
         continue;
       }
+      const poll = u.poll;
       if (u.scheduleOnly) {
-        const applied = updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.claimedSequence).changes;
+        // An unchanged poll: it joins the job's open run (migration 0009), in the same row.
+        const applied = poll
+          ? updateScheduleRun.run(
+              u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now,
+              poll.polledAt, poll.polledAt, poll.httpStatus, poll.latencyMs, poll.nextPollAt, poll.reason,
+              u.jobId, u.claimedSequence,
+            ).changes
+          : updateSchedule.run(u.nextPollAt, u.currentIntervalMs, u.lastPolledAt, u.now, u.jobId, u.claimedSequence).changes;
         if (applied === 0) report.stale++;
-        else {
-          report.applied++;
-          if (u.poll) polls.push(u);
-        }
+        else report.applied++;
         continue;
       }
-      const changes = update.run(
+      const kept = poll != null && poll.outcome !== 'unchanged';
+      // A poll kept as its own row ends the open run of unchanged polls before it: the run
+      // becomes a row first (numbered before the poll's), from the job row as claimed.
+      if (kept) db.prepare(CLOSE_RUN_SQL).run(u.jobId, u.claimedSequence);
+      const params: SqlValue[] = [
         u.state,
         u.upstreamStatus,
         u.progress,
@@ -154,15 +150,21 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
         u.lastChangedAt,
         u.finishedAt,
         u.now,
-        u.jobId,
-        u.claimedSequence,
-      ).changes;
+      ];
+      let sql = UPDATE_SQL;
+      if (kept) sql = UPDATE_CLOSING_RUN_SQL;
+      else if (poll) {
+        sql = UPDATE_EXTENDING_RUN_SQL;
+        params.push(poll.polledAt, poll.polledAt, poll.httpStatus, poll.latencyMs, poll.nextPollAt, poll.reason);
+      }
+      params.push(u.jobId, u.claimedSequence);
+      const changes = db.prepare(sql).run(...params).changes;
       if (changes === 0) {
         report.stale++;
         continue;
       }
       report.applied++;
-      if (u.poll) polls.push(u);
+      if (kept) polls.push(u);
       if (u.event) {
         insertEvent.run(u.event.id, u.jobId, u.tenantId, u.event.sequence, u.event.type, u.event.body, u.now, nextSeq++);
         report.events.push({ jobId: u.jobId, type: u.event.type });
@@ -187,6 +189,38 @@ export function recordPollOutcomes(db: Database, updates: readonly JobUpdate[]):
   });
   return report;
 }
+
+const UPDATE_SET = `UPDATE jobs SET state = ?, upstream_status = ?, progress = ?, result = ?, error = ?, eta_at = ?,
+    last_sequence = ?, next_poll_at = ?,
+    current_interval_ms = ?, poll_count = poll_count + ?, failure_count = failure_count + ?,
+    consecutive_failures = ?, not_found_count = ?, not_found_since = ?, unauthorized_count = ?,
+    last_failure = ?, etag = ?, last_modified = ?, last_polled_at = ?, last_changed_at = ?,
+    finished_at = ?, updated_at = ?`;
+/** The lease was taken back just before (takeBackLease); nothing may have been appended since the claim. */
+const GUARD = ' WHERE id = ? AND last_sequence = ?';
+/** The job's open run of unchanged polls takes one more (6 values: time twice, then the poll's status, latency, next poll, reason). */
+const EXTEND_RUN = `, unchanged_polls = unchanged_polls + 1, unchanged_since = COALESCE(unchanged_since, ?),
+    unchanged_last_at = ?, unchanged_http_status = ?, unchanged_latency_ms = ?, unchanged_next_poll_at = ?, unchanged_reason = ?`;
+const EMPTY_RUN = `, unchanged_polls = 0, unchanged_since = NULL, unchanged_last_at = NULL, unchanged_http_status = NULL,
+    unchanged_latency_ms = NULL, unchanged_next_poll_at = NULL, unchanged_reason = NULL`;
+/** Not a poll (a passed deadline, a target that cannot be resolved): the run is left as it is. */
+const UPDATE_SQL = UPDATE_SET + GUARD;
+const UPDATE_EXTENDING_RUN_SQL = UPDATE_SET + EXTEND_RUN + GUARD;
+const UPDATE_CLOSING_RUN_SQL = UPDATE_SET + EMPTY_RUN + GUARD;
+// The common case binds 13 values instead of 31, and leaves finished_at out of the SET list, so
+// SQLite does not re-write the entries of the partial indexes that depend on it (jobs_finished,
+// jobs_active_by_provider). Same sequence guard.
+const SCHEDULE_SET = `UPDATE jobs SET next_poll_at = ?, current_interval_ms = ?,
+    poll_count = poll_count + 1, consecutive_failures = 0, not_found_count = 0, not_found_since = NULL,
+    unauthorized_count = 0, last_polled_at = ?, updated_at = ?`;
+const UPDATE_SCHEDULE_SQL = SCHEDULE_SET + GUARD;
+const UPDATE_SCHEDULE_RUN_SQL = SCHEDULE_SET + EXTEND_RUN + GUARD;
+/** The job's open run as a job_polls row, if it has one (the lease was taken back just before). */
+const CLOSE_RUN_SQL = `INSERT INTO job_polls (job_id, tenant_id, polled_at, outcome, upstream_status, http_status, latency_ms,
+    next_poll_at, reason, error, polls, last_polled_at)
+  SELECT id, tenant_id, unchanged_since, 'unchanged', upstream_status, unchanged_http_status, unchanged_latency_ms,
+    unchanged_next_poll_at, unchanged_reason, NULL, unchanged_polls, unchanged_last_at
+  FROM jobs` + GUARD + ' AND unchanged_polls > 0';
 
 /** The first of as many new feed seqs as the batch may append (0 when it appends none). */
 function reserveFeedSeqs(db: Database, updates: readonly JobUpdate[]): number {

@@ -158,13 +158,19 @@ export async function jobDetail(c: UiContext, id: string, flash: Flash | null) {
   );
 }
 
-/** Every poll, newest first: what it saw and when and why the next one is. */
+/**
+ * Every poll, newest first: what it saw and when and why the next one is. Unchanged polls in a
+ * row are one line, a run: how many, from its first to its last poll, and what its last one saw
+ * and decided.
+ */
 function PollTimeline({ polls, more }: { polls: any[]; more: boolean }) {
   if (polls.length === 0) return <p class="muted">No poll recorded yet.</p>;
   return (
     <div class="table-wrap">
       <table class="stack" data-testid="poll-timeline">
-        <caption class="muted">{more ? `The newest ${polls.length} polls` : 'Every poll'}, newest first</caption>
+        <caption class="muted">
+          {more ? `The newest ${polls.length} entries` : 'Every poll'}, newest first; unchanged polls in a row are one line (the last one's latency, next poll and why)
+        </caption>
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -178,12 +184,18 @@ function PollTimeline({ polls, more }: { polls: any[]; more: boolean }) {
         </thead>
         <tbody>
           {polls.map((p) => (
-            <tr data-poll={p.outcome}>
+            <tr data-poll={p.outcome} data-polls={p.polls}>
               <td data-label="Time">
                 <Time at={p.polledAt} />
+                {p.polls > 1 && (
+                  <span>
+                    {' '}
+                    to <Time at={p.lastPolledAt} />
+                  </span>
+                )}
               </td>
               <td data-label="Outcome">
-                {p.outcome}
+                {p.polls > 1 ? `${p.outcome}, ${p.polls} polls` : p.outcome}
                 {p.error ? <span class="muted"> {p.error}</span> : ''}
               </td>
               <td data-label="Upstream status">{p.upstreamStatus ?? '—'}</td>
