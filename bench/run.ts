@@ -101,10 +101,10 @@ if (wants('poll')) {
       `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs, ${CONCURRENCY} in flight. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
-        ['side', 'round', 'polls/s', 'elapsed', 'ratio', 'checked after the run'],
+        ['side', 'round', 'polls/s', 'elapsed', 'CPU per poll', 'ratio', 'checked after the run'],
         [
-          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '', '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), fmt(ratios[i]!), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerPoll ?? 0)} us`, '', '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerPoll ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
         ],
       ),
     ],

@@ -26,17 +26,25 @@ export interface PollResult {
   perSecond: number;
   /** pollhook only: polls recorded in the database. */
   recorded?: number;
+  /** CPU time (user + system) of this process per poll over the timed part, in microseconds. */
+  cpuUsPerPoll?: number;
 }
+
+const cpuUsSince = (start: NodeJS.CpuUsage, count: number): number => {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / count;
+};
 
 const externalId = (i: number) => `img-${i}`;
 
 async function bare(input: PollInput): Promise<PollResult> {
+  const cpu = process.cpuUsage();
   const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
     url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
     method: 'GET',
     headers: { accept: 'application/json', authorization: 'Bearer fl_bench' },
   }));
-  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000 };
+  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, cpuUsPerPoll: cpuUsSince(cpu, input.count) };
 }
 
 async function pollhook(input: PollInput): Promise<PollResult> {
@@ -71,16 +79,18 @@ async function pollhook(input: PollInput): Promise<PollResult> {
     },
   });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const loop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: () => Date.now() });
   await allPolled;
   await loop.stop();
   await scheduler.idle();
   const elapsedMs = performance.now() - started;
+  const cpuUsPerPoll = cpuUsSince(cpu, input.count);
   await http.close();
   const recorded = b.db.prepare<{ n: number }>('SELECT SUM(poll_count) - COUNT(*) AS n FROM jobs').get()!.n;
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
-  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, recorded };
+  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, recorded, cpuUsPerPoll };
 }
 
 await taskMain<PollInput, PollResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));
