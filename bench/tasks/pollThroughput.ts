@@ -10,6 +10,7 @@ import { benchScheduler } from '../lib/engines.ts';
 import { runBare } from '../lib/bareUndici.ts';
 import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
+import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
 
 export interface PollInput {
@@ -61,6 +62,9 @@ async function pollhook(input: PollInput): Promise<PollResult> {
     externalId,
     nextPollAt: () => now,
   });
+  // As `pollhook serve` runs it (and as measurements 1 and 3 do): WAL checkpoints in a worker
+  // thread, on their own connection. Without it the scheduler's commits pay for them on its loop.
+  const checkpointer = startWalCheckpointer(b.path);
   const http = createNodeHttpClient({
     ssrf: { allowPrivate: false, allowHttp: false },
     trustedOrigins: [input.upstreamUrl],
@@ -87,6 +91,7 @@ async function pollhook(input: PollInput): Promise<PollResult> {
   const elapsedMs = performance.now() - started;
   const cpuUsPerPoll = cpuUsSince(cpu, input.count);
   await http.close();
+  await checkpointer.stop();
   const recorded = b.db.prepare<{ n: number }>('SELECT SUM(poll_count) - COUNT(*) AS n FROM jobs').get()!.n;
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
