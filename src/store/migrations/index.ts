@@ -5,7 +5,6 @@ import * as m0004 from './0004_settings.ts';
 import * as m0005 from './0005_key_lifecycle.ts';
 import * as m0006 from './0006_event_feed.ts';
 import * as m0007 from './0007_job_polls.ts';
-import * as m0008 from './0008_attempts_without_autoincrement.ts';
 
 /** Ordered, append-only. Never edit a migration that has shipped: add the next number. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -16,5 +15,4 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 5, name: 'key_lifecycle', sql: m0005.sql },
   { version: 6, name: 'event_feed', sql: m0006.sql },
   { version: 7, name: 'job_polls', sql: m0007.sql },
-  { version: 8, name: 'attempts_without_autoincrement', sql: m0008.sql },
 ];
