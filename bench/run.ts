@@ -68,10 +68,10 @@ if (wants('delivery')) {
       `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
-        ['side', 'round', 'deliveries/s', 'elapsed', 'ratio', 'checked after the run'],
+        ['side', 'round', 'deliveries/s', 'elapsed', 'CPU per delivery', 'ratio', 'checked after the run'],
         [
-          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), '', '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), fmt(ratios[i]!), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
+          ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerDelivery ?? 0)} us`, '', '']),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerDelivery ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
         ],
       ),
     ],

@@ -30,18 +30,27 @@ export interface DeliveryResult {
   delivered?: number;
   attempts?: number;
   seedMs?: number;
+  /** CPU time (user + system) of this process per delivery over the timed part, in microseconds. */
+  cpuUsPerDelivery?: number;
 }
+
+const cpuUsSince = (start: NodeJS.CpuUsage, count: number): number => {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / count;
+};
 
 async function bare(input: DeliveryInput): Promise<DeliveryResult> {
   const bodies = deliveryBodies(input.count, Date.now());
   const url = `${input.receiverUrl}/hook`;
+  const cpu = process.cpuUsage();
   const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
     url,
     method: 'POST',
     body: bodies[i],
     headers: { 'content-type': 'application/json' },
   }));
-  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000 };
+  const cpuUsPerDelivery = cpuUsSince(cpu, input.count);
+  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, cpuUsPerDelivery };
 }
 
 async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
@@ -68,9 +77,11 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
     },
   });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const loop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: () => Date.now() });
   await allDone;
   const elapsedMs = performance.now() - started;
+  const cpuUsPerDelivery = cpuUsSince(cpu, input.count);
   await loop.stop();
   await dispatcher.stop(5_000);
   await http.close();
@@ -80,7 +91,7 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   const attempts = count('SELECT COUNT(*) AS n FROM delivery_attempts');
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
-  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, delivered, attempts, seedMs };
+  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, delivered, attempts, seedMs, cpuUsPerDelivery };
 }
 
 await taskMain<DeliveryInput, DeliveryResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));
