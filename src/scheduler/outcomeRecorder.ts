@@ -33,6 +33,7 @@ export class OutcomeRecorder {
   private pending: Pending[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushAt = Infinity;
+  private lastDeliveriesQueuedAt = -Infinity;
   // One function for the timer, made once (not a closure per outcome).
   private readonly flushByTimer = (): void => this.flush();
 
@@ -94,6 +95,11 @@ export class OutcomeRecorder {
     }
   }
 
+  /** Whether a recorded batch queued deliveries in the last `ms` milliseconds (of this process's monotonic clock). */
+  queuedDeliveriesWithin(ms: number): boolean {
+    return performance.now() - this.lastDeliveriesQueuedAt <= ms;
+  }
+
   private cancelFlushTimer(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
@@ -110,6 +116,9 @@ export class OutcomeRecorder {
         this.deps.onEvent?.({ jobId: e.jobId, provider: providerOf.get(e.jobId) ?? 'unknown', type: e.type });
       }
     }
-    if (report.deliveries > 0) this.deps.onDeliveriesQueued?.();
+    if (report.deliveries > 0) {
+      this.lastDeliveriesQueuedAt = performance.now();
+      this.deps.onDeliveriesQueued?.();
+    }
   }
 }

@@ -43,6 +43,15 @@ import { PollSlots } from './pollSlots.ts';
 
 export interface SchedulerOptions {
   batchSize: number;
+  /**
+   * The claim's size while the webhooks this scheduler queued are flowing (deliveries queued in
+   * the last `deliveringWindowMs`). Both engines share one thread, and a claim commits together
+   * with the outcomes recorded since the last one: at 100 such a commit took up to 40-60 ms at
+   * the latency benchmark's load, and every webhook queued meanwhile waited for it (p99 17-33
+   * ms); at 24, p99 8-11 ms. With no webhooks to send (nothing changed upstream) the full
+   * `batchSize` is kept: fewer, larger commits are about 10% more polls per second.
+   */
+  batchSizeWhileDelivering: number;
   leaseMs: number;
   maxInFlight: number;
   maxPerOrigin: number;
@@ -65,8 +74,12 @@ export interface SchedulerOptions {
   rateBudget?: Partial<RateBudgetOptions>;
 }
 
+/** How recently deliveries must have been queued for the scheduler to keep its claims small. */
+const DELIVERING_WINDOW_MS = 1_000;
+
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   batchSize: 100,
+  batchSizeWhileDelivering: 24,
   leaseMs: 60_000,
   maxInFlight: 64,
   maxPerOrigin: 16,
@@ -145,7 +158,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const now = clock.now();
     const releases: Release[] = [];
     slots.handBackQueued(now, releases);
-    const limit = Math.min(opts.batchSize, Math.max(0, slots.room()));
+    const batch = recorder.queuedDeliveriesWithin(DELIVERING_WINDOW_MS) ? opts.batchSizeWhileDelivering : opts.batchSize;
+    const limit = Math.min(batch, Math.max(0, slots.room()));
     if (limit === 0) {
       releaseJobs(db, releases, now);
       return { nextDueAt: nextDueAt(db, now), more: false };
