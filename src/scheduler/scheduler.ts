@@ -1,8 +1,9 @@
 /**
  * The polling engine. One runOnce() step:
- *  1. claims up to `batchSize` due jobs in one statement under a lease: as many as there are
- *     free poll slots plus room in a short queue of claimed jobs waiting for a slot
- *     (claim-ahead, twice the slots), so claims and their commits are few and large;
+ *  1. claims up to `batchSize` due jobs under a lease (`batchSizeWhileDelivering` while the
+ *     webhooks it queued are flowing): as many as there are free poll slots plus room in a
+ *     short queue of claimed jobs waiting for a slot (claim-ahead, twice the slots), so claims
+ *     and their commits are few and large;
  *  2. ends jobs past their deadline without polling, hands back jobs whose credential is over
  *     its rate budget or whose origin is at its cap, and polls the rest concurrently (topaz jobs
  *     sharing a credential with one list walk), queueing those with no free slot yet; each
@@ -45,7 +46,7 @@ export interface SchedulerOptions {
   batchSize: number;
   /**
    * The claim's size while the webhooks this scheduler queued are flowing (deliveries queued in
-   * the last `deliveringWindowMs`). Both engines share one thread, and a claim commits together
+   * the last DELIVERING_WINDOW_MS). Both engines share one thread, and a claim commits together
    * with the outcomes recorded since the last one: at 100 such a commit took up to 40-60 ms at
    * the latency benchmark's load, and every webhook queued meanwhile waited for it (p99 17-33
    * ms); at 24, p99 8-11 ms. With no webhooks to send (nothing changed upstream) the full
