@@ -5,6 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness.ts';
+import { DEFAULT_SCHEDULER_OPTIONS } from '../../src/scheduler/scheduler.ts';
+
+const { batchSize, batchSizeWhileDelivering } = DEFAULT_SCHEDULER_OPTIONS;
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -14,7 +17,7 @@ afterEach(async () => {
 
 // Room for every claim, and no per-credential budget (the simulator's jobs share a key): only
 // the claim size limits how many are polled at once.
-const roomy = { maxInFlight: 200, maxPerOrigin: 200, batchSize: 100, batchSizeWhileDelivering: 24, rateBudget: { initialRate: 1e6, maxRate: 1e6, burstSeconds: 1 } };
+const roomy = { maxInFlight: 200, maxPerOrigin: 200, rateBudget: { initialRate: 1e6, maxRate: 1e6, burstSeconds: 1 } };
 
 describe('claim size', () => {
   it('is the full batch when no webhook is waiting', async () => {
@@ -23,7 +26,8 @@ describe('claim size', () => {
     await h.scheduler.runOnce();
     await h.scheduler.idle();
     expect(h.counters.deliveriesQueued).toBe(0);
-    expect(h.sim.requests).toHaveLength(100);
+    expect(batchSize).toBeGreaterThan(batchSizeWhileDelivering);
+    expect(h.sim.requests).toHaveLength(batchSize);
   });
 
   it('is the smaller batch while webhooks it queued are being sent', async () => {
@@ -36,6 +40,6 @@ describe('claim size', () => {
     for (let i = 0; i < 150; i++) h.addSimJob('fotolabs', 'success', { callbackUrl: null });
     await h.scheduler.runOnce();
     await h.scheduler.idle();
-    expect(h.sim.requests).toHaveLength(5 + 24);
+    expect(h.sim.requests).toHaveLength(5 + batchSizeWhileDelivering);
   });
 });
