@@ -5,43 +5,23 @@
  * nothing forgotten.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { migrate, currentVersion, latestVersion } from '../../src/store/migrate.ts';
-import { MIGRATIONS } from '../../src/store/migrations/index.ts';
-import type { Database } from '../../src/store/port.ts';
 import { claimDueJobs } from '../../src/store/queries/claimDueJobs.ts';
 import { nextDueAt } from '../../src/store/queries/nextDueJob.ts';
-import { testSecretBox } from '../helpers/db.ts';
+import { tempDbAt, testSecretBox, type TempDb } from '../helpers/db.ts';
 import { insertJob, insertTenant } from '../delivery/fixtures.ts';
 
 const NOW = Date.parse('2026-12-05T02:00:00Z');
-let dir = '';
-let db: Database;
+let temp: TempDb | null = null;
 afterEach(() => {
-  db?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  temp?.cleanup();
+  temp = null;
 });
-
-/** A database as the release before migration 0010 left it. */
-function openBefore0010(): Database {
-  dir = mkdtempSync(join(tmpdir(), 'pollhook-m0010-'));
-  db = openSqlite(join(dir, 'pollhook.db'));
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  for (const m of MIGRATIONS.filter((x) => x.version < 10)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, NOW);
-    });
-  }
-  return db;
-}
 
 describe('migration 0010: job leases', () => {
   it('clears leases left in job rows; each job is claimable once its old lease runs out', () => {
-    const db = openBefore0010();
+    temp = tempDbAt(9, NOW);
+    const db = temp.db;
     const { tenantId } = insertTenant(db, testSecretBox(), NOW);
     const leased = insertJob(db, tenantId, 'https://example.com/cb', NOW);
     const due = insertJob(db, tenantId, 'https://example.com/cb', NOW);

@@ -4,10 +4,6 @@
  * index filled), and the queries that read open deliveries must use it, not scan the table.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { migrate, currentVersion, latestVersion } from '../../src/store/migrate.ts';
 import { newId } from '../../src/core/ids.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
@@ -15,29 +11,20 @@ import type { Database, SqlValue, Statement } from '../../src/store/port.ts';
 import { listDeliveries } from '../../src/store/queries/deliveries.ts';
 import { readOutboxSnapshot } from '../../src/store/queries/metricsSnapshot.ts';
 import { recoverDeliveries } from '../../src/store/queries/requeueDeliveries.ts';
-import { testSecretBox } from '../helpers/db.ts';
+import { tempDbAt, testSecretBox, type TempDb } from '../helpers/db.ts';
 import { insertJob, insertTenant } from '../delivery/fixtures.ts';
 
 const NOW = Date.parse('2026-11-22T20:00:00Z');
-let dir = '';
-let db: Database;
+let temp: TempDb | null = null;
 afterEach(() => {
-  db?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  temp?.cleanup();
+  temp = null;
 });
 
 /** A database as a release with migrations 1 and 2 left it. */
 function openAt0002(): Database {
-  dir = mkdtempSync(join(tmpdir(), 'pollhook-m0003-'));
-  db = openSqlite(join(dir, 'pollhook.db'));
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, NOW);
-    });
-  }
-  return db;
+  temp = tempDbAt(2, NOW);
+  return temp.db;
 }
 
 const indexes = (d: Database) =>
