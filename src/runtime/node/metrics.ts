@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../../store/port.ts';
 import type { Clock } from '../../core/clock.ts';
-import { oldestDuePollAt, readOutboxSnapshot, type OutboxSnapshot } from '../../store/queries/metricsSnapshot.ts';
+import { readOutboxSnapshot, type OutboxSnapshot } from '../../store/queries/metricsSnapshot.ts';
+import { earliestUnleasedDueAt } from '../../store/queries/nextDueJob.ts';
 import type { PollInfo } from '../../scheduler/index.ts';
 import type { AttemptInfo, OutcomeInfo } from '../../delivery/index.ts';
 import type { EventType } from '../../core/types.ts';
@@ -137,7 +138,7 @@ export function createMetrics(db: Database, clock: Clock, options: { defaultMetr
     help: 'Now minus the oldest due nextPollAt (0 when nothing is overdue): how far polling is behind.',
     registers: [registry],
     collect() {
-      const oldest = oldestDuePollAt(db, clock.now());
+      const oldest = earliestUnleasedDueAt(db, clock.now());
       this.set(oldest == null ? 0 : Math.max(0, clock.now() - oldest) / 1000);
     },
   });

@@ -1,6 +1,6 @@
 import type { Database } from '../port.ts';
 import type { JobRow } from '../rows.ts';
-import { NOT_LEASED } from './jobLeases.ts';
+import { NOT_LEASED, REPLACING_EXPIRED } from './jobLeases.ts';
 
 /** Ids per statement: with the two other parameters, within Durable Object SQLite's limit of 100. */
 const CHUNK = 98;
@@ -39,7 +39,7 @@ export function claimSeenJobs(
   const lease = db.prepare(
     `INSERT INTO job_leases (job_rowid, token, expires_at)
        SELECT rowid, ?, ? FROM jobs WHERE id = ? AND finished_at IS NULL AND deleted_at IS NULL AND ${NOT_LEASED}
-     ON CONFLICT(job_rowid) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at`,
+     ${REPLACING_EXPIRED}`,
   );
   const read = db.prepare<JobRow>('SELECT * FROM jobs WHERE id = ?');
   return db.transaction(() => {

@@ -25,11 +25,13 @@ export function dropLease(db: Database, jobId: string): void {
   db.prepare('DELETE FROM job_leases WHERE job_rowid = (SELECT rowid FROM jobs WHERE id = ?)').run(jobId);
 }
 
+/** Ends with an INSERT INTO job_leases ... SELECT: an expired lease of the same job is replaced. */
+export const REPLACING_EXPIRED = 'ON CONFLICT(job_rowid) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at';
+
 /** Leases the jobs with these rowids to `token` until `leaseUntil` (one statement, three parameters). */
 export function leaseRowids(db: Database, rowidsJson: string, token: string, leaseUntil: number): void {
   db.prepare(
-    `INSERT INTO job_leases (job_rowid, token, expires_at) SELECT value, ?, ? FROM json_each(?) WHERE true
-      ON CONFLICT(job_rowid) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at`,
+    `INSERT INTO job_leases (job_rowid, token, expires_at) SELECT value, ?, ? FROM json_each(?) WHERE true ${REPLACING_EXPIRED}`,
   ).run(token, leaseUntil, rowidsJson);
 }
 

@@ -1,5 +1,4 @@
 import type { Database } from '../port.ts';
-import { earliestUnleasedDueAt } from './nextDueJob.ts';
 import { OPEN_DELIVERY } from './deliveries.ts';
 
 export interface OutboxSnapshot {
@@ -30,7 +29,3 @@ export function readOutboxSnapshot(db: Database): OutboxSnapshot {
   return { deliveriesByStatus, activeJobsByProvider };
 }
 
-/** The earliest next_poll_at of a tracked job no poll is in flight for (jobs_due, past leased entries). */
-export function oldestDuePollAt(db: Database, now: number): number | null {
-  return earliestUnleasedDueAt(db, now);
-}
