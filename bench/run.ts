@@ -28,8 +28,8 @@ const wants = (name: string) => !only || only.includes(name);
 /** Sends at once, for pollhook (per-origin cap, connections) and for the bare baseline alike. */
 const CONCURRENCY = 32;
 const SIZES = quick
-  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], scaleRounds: 1, claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000, frontierKeys: [100, 1_000] }
-  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, rounds: 3, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], scaleRounds: 3, claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000, frontierKeys: [100, 1_000, 10_000] };
+  ? { workersJobs: 100, workersWarmupMs: 1_500, workersWindowMs: 2_000, isolationRounds: 3, isolationEvents: 100, isolationWarmupMs: 1_500, deliveries: 3_000, polls: 2_000, warmupOps: 500, rounds: 1, latencyWarmupMs: 2_000, latencyWindowMs: 6_000, scale: [10_000, 100_000], scaleRounds: 1, claims: 5, warmupJobs: 300, jobs: 1_000, batchHorizonMs: 600_000, frontierKeys: [100, 1_000] }
+  : { workersJobs: 500, workersWarmupMs: 4_000, workersWindowMs: 8_000, isolationRounds: 5, isolationEvents: 300, isolationWarmupMs: 3_000, deliveries: 50_000, polls: 20_000, warmupOps: 10_000, rounds: 3, latencyWarmupMs: 5_000, latencyWindowMs: 30_000, scale: [10_000, 1_000_000], scaleRounds: 3, claims: 9, warmupJobs: 500, jobs: 5_000, batchHorizonMs: 1_200_000, frontierKeys: [100, 1_000, 10_000] };
 
 /** 10,000 jobs per key in the topaz frontier are simulated for this long (bench/tasks/efficiency.ts). */
 const LARGE_FRONTIER_MIN = 8;
@@ -47,9 +47,9 @@ let pollCapacity = 0;
 if (wants('delivery')) {
   log(`1. delivery throughput: ${SIZES.deliveries} events, concurrency ${CONCURRENCY}`);
   const receiver = await startServer('bench/servers/receiver.ts');
-  const input = { count: SIZES.deliveries, concurrency: CONCURRENCY, receiverUrl: receiver.url };
+  const input = { count: SIZES.deliveries, warmup: SIZES.warmupOps, concurrency: CONCURRENCY, receiverUrl: receiver.url };
   // Warm the receiver's process up so the first measured side is not penalized.
-  await runTask('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'bare', count: 1_000 });
+  await runTask('bench/tasks/deliveryThroughput.ts', { ...input, mode: 'bare', count: 1_000, warmup: 0 });
   const bare: DeliveryResult[] = [];
   const ours: DeliveryResult[] = [];
   for (let r = 0; r < SIZES.rounds; r++) {
@@ -65,13 +65,13 @@ if (wants('delivery')) {
   sections.push({
     title: '1. Delivery throughput',
     lines: [
-      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
+      `${fmt(SIZES.deliveries, 0)} queued events (one per job, ~700-byte bodies) to one loopback receiver in its own process answering 204. pollhook: the dispatcher (claim, Standard Webhooks signature (node:crypto HMAC, checked against svix), POST, attempt row, state, commit) driven by the runtime loop; ${CONCURRENCY} sends per origin over ${CONCURRENCY} keep-alive connections. Baseline: \`undici.request\` through an Agent with ${CONCURRENCY} connections, ${CONCURRENCY} requests in flight, the same bodies and headers, each request signed as pollhook signs it (node:crypto HMAC-SHA256 of \`id.timestamp.body\`). Each side first delivers ${fmt(SIZES.warmupOps, 0)} more, untimed, in the same process (JIT, connections): the figures are steady-state throughput over the next ${fmt(SIZES.deliveries, 0)}. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
         ['side', 'round', 'deliveries/s', 'elapsed', 'CPU per delivery', 'ratio', 'checked after the run'],
         [
           ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerDelivery ?? 0)} us`, '', '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerDelivery ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts`]),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerDelivery ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.delivered ?? 0, 0)} delivered, ${fmt(x.attempts ?? 0, 0)} attempts (warm-up included)`]),
         ],
       ),
     ],
@@ -81,8 +81,8 @@ if (wants('delivery')) {
 if (wants('poll')) {
   log(`2. poll throughput: ${SIZES.polls} active jobs, concurrency ${CONCURRENCY}`);
   const upstream = await startServer('bench/servers/upstream.ts');
-  const input = { count: SIZES.polls, concurrency: CONCURRENCY, upstreamUrl: upstream.url };
-  await runTask('bench/tasks/pollThroughput.ts', { ...input, mode: 'bare', count: 1_000 });
+  const input = { count: SIZES.polls, warmup: SIZES.warmupOps, concurrency: CONCURRENCY, upstreamUrl: upstream.url };
+  await runTask('bench/tasks/pollThroughput.ts', { ...input, mode: 'bare', count: 1_000, warmup: 0 });
   const bare: PollResult[] = [];
   const ours: PollResult[] = [];
   for (let r = 0; r < SIZES.rounds; r++) {
@@ -98,13 +98,13 @@ if (wants('poll')) {
   sections.push({
     title: '2. Poll throughput',
     lines: [
-      `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs, ${CONCURRENCY} in flight. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
+      `${fmt(SIZES.polls, 0)} active fotolabs jobs, all due, against a loopback upstream in its own process answering a fixed \`processing\` body (unchanged: no event). pollhook: the scheduler (claim, decrypt credentials, GET, parse, decide the next poll, record) driven by the runtime loop, with its per-origin cap and its total in-flight limit both set to ${CONCURRENCY}, equal to the baseline's concurrency, and ${CONCURRENCY} connections. All jobs share one credential, so the per-credential politeness budget (AIMD, at most 100 req/s per credential) is lifted for this run: it measures the engine, not that policy. Baseline: bare undici GETs of the same URLs with the same headers, ${CONCURRENCY} in flight. Each side first polls ${fmt(SIZES.warmupOps, 0)} more jobs, untimed, in the same process (JIT, connections): the figures are steady-state throughput over the next ${fmt(SIZES.polls, 0)}. ${SIZES.rounds} paired round(s), each side in its own process; the figure is the median of the rounds' ratios.`,
       '',
       ...markdownTable(
         ['side', 'round', 'polls/s', 'elapsed', 'CPU per poll', 'ratio', 'checked after the run'],
         [
           ...bare.map((x, i) => ['bare undici', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerPoll ?? 0)} us`, '', '']),
-          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerPoll ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.recorded ?? 0, 0)} polls recorded`]),
+          ...ours.map((x, i) => ['pollhook', String(i + 1), fmt(x.perSecond), fmtMs(x.elapsedMs), `${fmt(x.cpuUsPerPoll ?? 0)} us`, fmt(ratios[i]!), `${fmt(x.recorded ?? 0, 0)} polls recorded (warm-up included)`]),
         ],
       ),
     ],

@@ -1,6 +1,6 @@
 /**
  * The baseline: bare undici (`undici.request` through an Agent with the same connection count)
- * doing the same requests at the same concurrency, with nothing else: no database, no signing.
+ * doing the same requests at the same concurrency, with nothing else: no database.
  */
 import { Agent, request } from 'undici';
 
@@ -11,25 +11,71 @@ export interface BareRequest {
   headers?: Record<string, string>;
 }
 
-/** Sends `count` requests, `concurrency` at a time; returns elapsed ms. Every answer must be 2xx. */
-export async function runBare(count: number, concurrency: number, build: (i: number) => BareRequest): Promise<number> {
+export interface TimedWindow {
+  /** Requests finished inside the window. */
+  count: number;
+  elapsedMs: number;
+  /** CPU time (user + system) of this process over the window, in microseconds. */
+  cpuUs: number;
+}
+
+/**
+ * Marks the start of a steady-state window once `warmup` operations have finished, and measures
+ * from there to `end()`. Both sides of a throughput measurement warm up the same way, so neither
+ * is charged for compiling its code path or opening its connections.
+ */
+export class SteadyWindow {
+  private startedAt = 0;
+  private cpu: NodeJS.CpuUsage | null = null;
+  private doneAtStart = 0;
+
+  constructor(private readonly warmup: number) {
+    if (warmup === 0) this.start(0);
+  }
+
+  /** Call with the running count of finished operations. */
+  progress(done: number): void {
+    if (this.cpu === null && done >= this.warmup) this.start(done);
+  }
+
+  end(done: number): TimedWindow {
+    if (this.cpu === null) throw new Error(`the run ended before its ${this.warmup} warm-up operations`);
+    const u = process.cpuUsage(this.cpu);
+    return { count: done - this.doneAtStart, elapsedMs: performance.now() - this.startedAt, cpuUs: u.user + u.system };
+  }
+
+  private start(done: number): void {
+    this.doneAtStart = done;
+    this.cpu = process.cpuUsage();
+    this.startedAt = performance.now();
+  }
+}
+
+/**
+ * Sends `warmup + count` requests, `concurrency` at a time, and times the steady-state window
+ * after the first `warmup` finished. Every answer must be 2xx.
+ */
+export async function runBare(count: number, concurrency: number, build: (i: number) => BareRequest, warmup = 0): Promise<TimedWindow> {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000, pipelining: 1 });
+  const total = warmup + count;
+  const window = new SteadyWindow(warmup);
   let next = 0;
+  let done = 0;
   let failures = 0;
   const worker = async () => {
     for (;;) {
       const i = next++;
-      if (i >= count) return;
+      if (i >= total) return;
       const r = build(i);
       const res = await request(r.url, { dispatcher: agent, method: r.method, body: r.body, headers: r.headers });
       await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) failures++;
+      window.progress(++done);
     }
   };
-  const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = performance.now() - started;
+  const timed = window.end(done);
   await agent.close();
   if (failures > 0) throw new Error(`bare undici: ${failures} non-2xx answers`);
-  return elapsed;
+  return timed;
 }

@@ -1,20 +1,26 @@
 /**
  * Measurement 1, one side per process run: `mode: 'pollhook'` times the dispatcher delivering
  * `count` queued events to the receiver (signed, attempts recorded, committed); `mode: 'bare'`
- * times bare undici POSTing the same bodies at the same concurrency.
+ * times bare undici POSTing the same bodies with the same headers and Standard Webhooks
+ * signatures (node:crypto HMAC per request) at the same concurrency. Each side first delivers
+ * `warmup` more, untimed, in the same process: the figure is steady-state throughput.
  */
 import { taskMain } from '../lib/child.ts';
 import { benchDispatcher } from '../lib/engines.ts';
-import { runBare } from '../lib/bareUndici.ts';
+import { runBare, SteadyWindow } from '../lib/bareUndici.ts';
 import { benchTenant, deliveryBodies, openBenchDb, seedDeliveries } from '../lib/seed.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
 import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
+import { createHmac, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { newId } from '../../src/core/ids.ts';
 
 export interface DeliveryInput {
   mode: 'pollhook' | 'bare';
   count: number;
+  /** Deliveries each side makes first, untimed, in the same process. */
+  warmup?: number;
   concurrency: number;
   receiverUrl: string;
   /** Extra dispatcher options, for experiments (the benchmark itself runs the defaults). */
@@ -34,23 +40,36 @@ export interface DeliveryResult {
   cpuUsPerDelivery?: number;
 }
 
-const cpuUsSince = (start: NodeJS.CpuUsage, count: number): number => {
-  const u = process.cpuUsage(start);
-  return (u.user + u.system) / count;
-};
-
 async function bare(input: DeliveryInput): Promise<DeliveryResult> {
-  const bodies = deliveryBodies(input.count, Date.now());
+  const warmup = input.warmup ?? 0;
+  const now = Date.now();
+  const bodies = deliveryBodies(warmup + input.count, now);
+  const ids = bodies.map(() => newId('msg', now));
   const url = `${input.receiverUrl}/hook`;
-  const cpu = process.cpuUsage();
-  const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
-    url,
-    method: 'POST',
-    body: bodies[i],
-    headers: { 'content-type': 'application/json' },
-  }));
-  const cpuUsPerDelivery = cpuUsSince(cpu, input.count);
-  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, cpuUsPerDelivery };
+  // What a hand-written sender does per request: sign `id.timestamp.body` with the tenant's key.
+  const key = randomBytes(32);
+  const timed = await runBare(
+    input.count,
+    input.concurrency,
+    (i) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = createHmac('sha256', key).update(`${ids[i]}.${timestamp}.${bodies[i]}`).digest('base64');
+      return {
+        url,
+        method: 'POST',
+        body: bodies[i],
+        headers: {
+          'webhook-id': ids[i]!,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': `v1,${signature}`,
+          'content-type': 'application/json',
+          'user-agent': 'pollhook/bench',
+        },
+      };
+    },
+    warmup,
+  );
+  return { mode: 'bare', count: timed.count, elapsedMs: timed.elapsedMs, perSecond: (timed.count / timed.elapsedMs) * 1000, cpuUsPerDelivery: timed.cpuUs / timed.count };
 }
 
 async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
@@ -58,7 +77,8 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   const b = openBenchDb(now);
   const { tenantId } = benchTenant(b, now);
   const seedStart = performance.now();
-  seedDeliveries(b.db, { tenantId, count: input.count, url: `${input.receiverUrl}/hook`, now });
+  const total = (input.warmup ?? 0) + input.count;
+  seedDeliveries(b.db, { tenantId, count: total, url: `${input.receiverUrl}/hook`, now });
   const seedMs = performance.now() - seedStart;
 
   // As `pollhook serve` runs it: WAL checkpoints in a worker thread, on their own connection
@@ -66,6 +86,7 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   const checkpointer = startWalCheckpointer(b.path);
   const http = createNodeHttpClient({ ssrf: { allowPrivate: true, allowHttp: true }, connectionsPerOrigin: input.concurrency });
   let done = 0;
+  const window = new SteadyWindow(input.warmup ?? 0);
   let finish: () => void = () => {};
   const allDone = new Promise<void>((resolve) => (finish = resolve));
   const dispatcher = benchDispatcher(b, {
@@ -73,15 +94,13 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
     concurrency: input.concurrency,
     options: input.dispatcherOptions,
     onOutcome: () => {
-      if (++done === input.count) finish();
+      window.progress(++done);
+      if (done === total) finish();
     },
   });
-  const started = performance.now();
-  const cpu = process.cpuUsage();
   const loop = startLoop({ name: 'delivery', step: () => dispatcher.runOnce(), now: () => Date.now() });
   await allDone;
-  const elapsedMs = performance.now() - started;
-  const cpuUsPerDelivery = cpuUsSince(cpu, input.count);
+  const timed = window.end(done);
   await loop.stop();
   await dispatcher.stop(5_000);
   await http.close();
@@ -91,7 +110,16 @@ async function pollhook(input: DeliveryInput): Promise<DeliveryResult> {
   const attempts = count('SELECT COUNT(*) AS n FROM delivery_attempts');
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
-  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, delivered, attempts, seedMs, cpuUsPerDelivery };
+  return {
+    mode: 'pollhook',
+    count: timed.count,
+    elapsedMs: timed.elapsedMs,
+    perSecond: (timed.count / timed.elapsedMs) * 1000,
+    delivered,
+    attempts,
+    seedMs,
+    cpuUsPerDelivery: timed.cpuUs / timed.count,
+  };
 }
 
 await taskMain<DeliveryInput, DeliveryResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));

@@ -1,13 +1,15 @@
 /**
  * Measurement 2, one side per process run: `mode: 'pollhook'` times the scheduler polling
  * `count` active fotolabs jobs once each against an upstream that answers "unchanged"
- * (claimed, polled, decided, recorded); `mode: 'bare'` times bare undici GETs of the same URLs.
- * The scheduler's per-origin cap (and its total) equals the bare concurrency.
+ * (claimed, polled, decided, recorded); `mode: 'bare'` times bare undici GETs of the same URLs
+ * with the same headers. The scheduler's per-origin cap (and its total) equals the bare
+ * concurrency. Each side first polls `warmup` more jobs, untimed, in the same process: the
+ * figure is steady-state throughput.
  */
 import { rmSync } from 'node:fs';
 import { taskMain } from '../lib/child.ts';
 import { benchScheduler } from '../lib/engines.ts';
-import { runBare } from '../lib/bareUndici.ts';
+import { runBare, SteadyWindow } from '../lib/bareUndici.ts';
 import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
@@ -16,6 +18,8 @@ import { startLoop } from '../../src/runtime/node/loop.ts';
 export interface PollInput {
   mode: 'pollhook' | 'bare';
   count: number;
+  /** Polls each side makes first, untimed, in the same process. */
+  warmup?: number;
   concurrency: number;
   upstreamUrl: string;
 }
@@ -31,30 +35,30 @@ export interface PollResult {
   cpuUsPerPoll?: number;
 }
 
-const cpuUsSince = (start: NodeJS.CpuUsage, count: number): number => {
-  const u = process.cpuUsage(start);
-  return (u.user + u.system) / count;
-};
-
 const externalId = (i: number) => `img-${i}`;
 
 async function bare(input: PollInput): Promise<PollResult> {
-  const cpu = process.cpuUsage();
-  const elapsedMs = await runBare(input.count, input.concurrency, (i) => ({
-    url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
-    method: 'GET',
-    headers: { accept: 'application/json', authorization: 'Bearer fl_bench' },
-  }));
-  return { mode: 'bare', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, cpuUsPerPoll: cpuUsSince(cpu, input.count) };
+  const timed = await runBare(
+    input.count,
+    input.concurrency,
+    (i) => ({
+      url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
+      method: 'GET',
+      headers: { accept: 'application/json', authorization: 'Bearer fl_bench', 'user-agent': 'pollhook/bench' },
+    }),
+    input.warmup ?? 0,
+  );
+  return { mode: 'bare', count: timed.count, elapsedMs: timed.elapsedMs, perSecond: (timed.count / timed.elapsedMs) * 1000, cpuUsPerPoll: timed.cpuUs / timed.count };
 }
 
 async function pollhook(input: PollInput): Promise<PollResult> {
   const now = Date.now();
+  const total = (input.warmup ?? 0) + input.count;
   const b = openBenchDb(now);
   const { tenantId } = benchTenant(b, now);
   seedActiveJobs(b.db, {
     tenantId,
-    count: input.count,
+    count: total,
     provider: 'fotolabs',
     credentialsEnc: b.box.sealJson({ apiKey: 'fl_bench' }),
     callbackUrl: 'https://receiver.example/hook',
@@ -72,6 +76,7 @@ async function pollhook(input: PollInput): Promise<PollResult> {
     userAgent: 'pollhook/bench',
   });
   let polls = 0;
+  const window = new SteadyWindow(input.warmup ?? 0);
   let finish: () => void = () => {};
   const allPolled = new Promise<void>((resolve) => (finish = resolve));
   const scheduler = benchScheduler(b, {
@@ -79,23 +84,28 @@ async function pollhook(input: PollInput): Promise<PollResult> {
     upstreamUrl: input.upstreamUrl,
     concurrency: input.concurrency,
     onPoll: () => {
-      if (++polls === input.count) finish();
+      window.progress(++polls);
+      if (polls === total) finish();
     },
   });
-  const started = performance.now();
-  const cpu = process.cpuUsage();
   const loop = startLoop({ name: 'scheduler', step: () => scheduler.runOnce(), now: () => Date.now() });
   await allPolled;
   await loop.stop();
   await scheduler.idle();
-  const elapsedMs = performance.now() - started;
-  const cpuUsPerPoll = cpuUsSince(cpu, input.count);
+  const timed = window.end(polls);
   await http.close();
   await checkpointer.stop();
   const recorded = b.db.prepare<{ n: number }>('SELECT SUM(poll_count) - COUNT(*) AS n FROM jobs').get()!.n;
   b.db.close();
   rmSync(b.dir, { recursive: true, force: true });
-  return { mode: 'pollhook', count: input.count, elapsedMs, perSecond: (input.count / elapsedMs) * 1000, recorded, cpuUsPerPoll };
+  return {
+    mode: 'pollhook',
+    count: timed.count,
+    elapsedMs: timed.elapsedMs,
+    perSecond: (timed.count / timed.elapsedMs) * 1000,
+    recorded,
+    cpuUsPerPoll: timed.cpuUs / timed.count,
+  };
 }
 
 await taskMain<PollInput, PollResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));
