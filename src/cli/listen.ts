@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HELP_OPTION, printedHelp, UsageError } from './args.ts';
 import { readSse } from './sseClient.ts';
+import { makeDirectory } from '../runtime/node/makeDirectory.ts';
 
 const HELP = `Usage: pollhook listen --forward-to <url> [options]
 
@@ -202,7 +203,7 @@ function readCursor(file: string): string | null {
 
 /** Written whole and renamed, so a crash leaves the old cursor or the new one. */
 function writeCursor(file: string, cursor: string): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirectory(dirname(file));
   writeFileSync(`${file}.tmp`, `${cursor}\n`);
   renameSync(`${file}.tmp`, file);
 }

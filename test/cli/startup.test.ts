@@ -116,6 +116,20 @@ describe('pollhook serve fails fast on a bad master.key', () => {
     expectOneLineFailure(r, /master\.key does not hold base64 of exactly 32 bytes \(POLLHOOK_MASTER_KEY\)$/);
     expect(existsSync(join(dir, 'p.db'))).toBe(false);
   });
+
+  // Node's recursive mkdir never returns for a directory under /proc: the process used to spin
+  // at 100% CPU, deaf to SIGTERM.
+  it('a POLLHOOK_DB_PATH whose directory cannot be created: one line, exit 1', async () => {
+    const r = await serve({ POLLHOOK_DB_PATH: '/proc/pollhook-nope/p.db', POLLHOOK_MASTER_KEY: newKey() });
+    expectOneLineFailure(r, /^pollhook: cannot create the database's directory \/proc\/pollhook-nope: .*\(POLLHOOK_DB_PATH\)$/);
+  });
+
+  it('a POLLHOOK_DB_PATH under a file: one line, exit 1', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const r = await serve({ POLLHOOK_DB_PATH: join(file, 'p.db'), POLLHOOK_MASTER_KEY: newKey() });
+    expectOneLineFailure(r, /^pollhook: cannot open the database .*a-file\/p\.db: .*\(POLLHOOK_DB_PATH\)$/);
+  });
 });
 
 describe('pollhook serve starts', { timeout: 60_000 }, () => {

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from '../../security/secretBox.ts';
 import { ConfigError, type Config } from '../../config.ts';
 import { verifyMasterKey } from '../../store/queries/masterKeyCheck.ts';
 import type { Database } from '../../store/port.ts';
 import type { Logger } from '../../core/logger.ts';
+import { makeDirectory } from './makeDirectory.ts';
 
 /** Where the master key came from: the environment, master.key, or generated into master.key now. */
 export type MasterKeySource = { kind: 'env' } | { kind: 'file'; file: string } | { kind: 'generated'; file: string };
@@ -40,7 +41,7 @@ export function readMasterKey(config: Pick<Config, 'masterKey' | 'dbPath'>): Loa
 
 /** Writes a key file durably (mode 0600): a key lost after the database uses it loses every secret. */
 export function writeKeyFile(file: string, base64: string, flag: 'wx' | 'w'): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirectory(dirname(file));
   writeFileSync(file, `${base64}\n`, { mode: 0o600, flag });
   const fd = openSync(file, 'r');
   try {

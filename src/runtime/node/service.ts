@@ -1,7 +1,9 @@
 import { lookup as dnsLookup } from 'node:dns';
 import { promises as dnsPromises } from 'node:dns';
 import { randomUUID } from 'node:crypto';
-import { parseConfig, type Config } from '../../config.ts';
+import { ConfigError, parseConfig, type Config } from '../../config.ts';
+import { dirname } from 'node:path';
+import { makeDirectory } from './makeDirectory.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { mathRandom } from '../../core/random.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -64,6 +66,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   // handle, worker thread, timer or socket exists: a bad start exits at once instead of hanging.
   const env = options.env ?? process.env;
   const config = options.config ?? parseConfig(env);
+  if (config.dbPath !== ':memory:') {
+    try {
+      makeDirectory(dirname(config.dbPath));
+    } catch (err) {
+      throw new ConfigError(`cannot create the database's directory ${dirname(config.dbPath)}: ${(err as Error).message}`, 'POLLHOOK_DB_PATH');
+    }
+  }
   const masterKey = readMasterKey(config);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
@@ -83,7 +92,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       if (kind === null) storageHooks.watch?.recovered();
     },
   });
-  const db = openSqlite(config.dbPath, { observer: health });
+  let db: Database;
+  try {
+    db = openSqlite(config.dbPath, { observer: health });
+  } catch (err) {
+    throw new ConfigError(`cannot open the database ${config.dbPath}: ${(err as Error).message}`, 'POLLHOOK_DB_PATH');
+  }
   let wired: Wired;
   try {
     wired = await wire(db, config, masterKey, logger, clock, announce, options, health, storageHooks);

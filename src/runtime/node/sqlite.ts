@@ -1,9 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database, SqlValue, Statement } from '../../store/port.ts';
 import { StorageUnavailableError, asStorageUnavailable } from '../../store/storageErrors.ts';
 import type { StorageObserver } from '../../store/storageHealth.ts';
+import { makeDirectory } from './makeDirectory.ts';
 
 export interface OpenOptions {
   /** Milliseconds a writer waits for the lock before SQLITE_BUSY. */
@@ -20,7 +20,7 @@ export const JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** The better-sqlite3 driver behind the database port. The only module that imports it. */
 export function openSqlite(path: string, options: OpenOptions = {}): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makeDirectory(dirname(path));
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode never corrupts the database; a power cut may lose the last commits,
