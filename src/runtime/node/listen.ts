@@ -15,6 +15,27 @@ export interface Listening {
 }
 
 /**
+ * How long a client may take to send a request. Node's defaults let a client that sends a
+ * Content-Length and then trickles (or stops) hold its connection for 5 minutes. Both cover only
+ * receiving the request: a long response (the event stream) is not cut by them.
+ */
+export interface ServerTimeouts {
+  /** From the first byte to the end of the headers. */
+  headersTimeoutMs: number;
+  /** From the first byte to the end of the body. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000 };
+
+/**
+ * Node checks the deadlines on an interval (30 s by default, which could double the request
+ * timeout); a third of the shorter one keeps the overrun small at the cost of a walk over the
+ * open connections every few seconds.
+ */
+const checkingIntervalMs = (t: ServerTimeouts) => Math.max(100, Math.min(5_000, Math.floor(Math.min(t.headersTimeoutMs, t.requestTimeoutMs) / 3)));
+
+/**
  * Binds the HTTP server. A bind that fails (port taken, no permission, an address this machine
  * does not have) becomes a ConfigError naming the variable to change, not an unhandled 'error'.
  */
@@ -23,9 +44,15 @@ export function listen(
   port: number,
   host: string,
   logger?: Logger,
+  timeouts: ServerTimeouts = DEFAULT_SERVER_TIMEOUTS,
 ): Promise<Listening> {
+  const serverOptions = {
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(timeouts),
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: host }, () => {
+    const server = serve({ fetch, port, hostname: host, serverOptions }, () => {
       server.off('error', onError);
       const info = server.address() as AddressInfo;
       const bound = info.family === 'IPv6' ? `[${info.address}]` : info.address;

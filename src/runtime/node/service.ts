@@ -18,7 +18,7 @@ import { startRetention } from './retention.ts';
 import { startStorageWatch, type StorageWatch } from './storageWatch.ts';
 import { StorageHealth } from '../../store/storageHealth.ts';
 import { classifyStorageError } from '../../store/storageErrors.ts';
-import { listen, type Listening } from './listen.ts';
+import { listen, type Listening, type ServerTimeouts } from './listen.ts';
 import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -48,6 +48,8 @@ export interface ServiceOptions {
   observe?: Partial<Pick<Metrics, 'onPoll' | 'onEvent' | 'onAttempt' | 'onOutcome'>>;
   /** Milliseconds in-flight deliveries get to finish on close. */
   shutdownGraceMs?: number;
+  /** How long clients may take to send a request (default DEFAULT_SERVER_TIMEOUTS). */
+  serverTimeouts?: ServerTimeouts;
 }
 
 export interface Service {
@@ -244,7 +246,7 @@ async function wire(
 
   let listening: Listening;
   try {
-    listening = await listen(app.fetch, config.port, config.host, logger);
+    listening = await listen(app.fetch, config.port, config.host, logger, options.serverTimeouts);
   } catch (err) {
     await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
     throw err;
