@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { ConfigError } from '../../config.ts';
 import type { Logger } from '../../core/logger.ts';
 import { answerClientErrorsAsProblems } from './clientErrors.ts';
@@ -65,6 +65,25 @@ export function listen(
     };
     server.once('error', onError);
     answerClientErrorsAsProblems(server as Server, logger);
+  });
+}
+
+/**
+ * Whether the port can be bound, checked with a throwaway listener before the start writes
+ * anything (master.key, the database): a port in use must not leave a half-initialised data
+ * directory behind. Advisory: the port can still be taken before the real bind, which then
+ * fails with the same message. Errors other than the ones a setting fixes are left to that bind.
+ */
+export function probePort(port: number, host: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const mapped = bindError(err, port, host);
+      if (mapped instanceof ConfigError) reject(mapped);
+      else resolve();
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
   });
 }
 

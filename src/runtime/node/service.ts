@@ -18,7 +18,7 @@ import { startRetention } from './retention.ts';
 import { startStorageWatch, type StorageWatch } from './storageWatch.ts';
 import { StorageHealth } from '../../store/storageHealth.ts';
 import { classifyStorageError } from '../../store/storageErrors.ts';
-import { listen, type Listening, type ServerTimeouts } from './listen.ts';
+import { listen, probePort, type Listening, type ServerTimeouts } from './listen.ts';
 import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -66,8 +66,10 @@ export interface Service {
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   // Everything that can be wrong in the configuration is found here, before any database
   // handle, worker thread, timer or socket exists: a bad start exits at once instead of hanging.
+  // A port that cannot be bound is found before master.key or the database is written.
   const env = options.env ?? process.env;
   const config = options.config ?? parseConfig(env);
+  await probePort(config.port, config.host);
   if (config.dbPath !== ':memory:') {
     try {
       makeDirectory(dirname(config.dbPath));
