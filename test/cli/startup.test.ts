@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -70,16 +70,19 @@ describe('pollhook serve fails fast on bad configuration', { timeout: 60_000 }, 
     expect(existsSync(join(dir, 'p.db'))).toBe(false);
   });
 
-  it('a port in use: `pollhook: port N is in use (set PORT)`, exit 1, no stack', async () => {
+  it('a port in use: `pollhook: port N is in use (set PORT)`, exit 1, no stack, nothing written', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as AddressInfo).port;
     try {
       const dir = tempDir();
-      const r = await serve({ POLLHOOK_DB_PATH: join(dir, 'p.db'), POLLHOOK_MASTER_KEY: newKey(), PORT: String(port) });
+      // No POLLHOOK_MASTER_KEY: a start that got further would generate master.key.
+      const r = await serve({ POLLHOOK_DB_PATH: join(dir, 'p.db'), POLLHOOK_MASTER_KEY: '', PORT: String(port) });
       expectOneLineFailure(r, new RegExp(`^pollhook: port ${port} is in use \\(set PORT\\)$`));
       // The start failed before creating the default tenant: its credentials were not shown and lost.
       expect(r.stdout).not.toMatch(/API key/);
+      // Checked before anything was written: a fresh directory stays empty.
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       await new Promise((r) => blocker.close(() => r(null)));
     }

@@ -21,7 +21,7 @@ export interface Stack {
  * The real service in-process on a fresh database, with every provider pointed at an in-process
  * simulator and private networks allowed (receivers live on 127.0.0.1).
  */
-export async function startStack(options: { stepMs?: number; env?: Record<string, string> } & Pick<ServiceOptions, 'observe'> = {}): Promise<Stack> {
+export async function startStack(options: { stepMs?: number; env?: Record<string, string> } & Pick<ServiceOptions, 'observe' | 'serverTimeouts'> = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'pollhook-stack-'));
   const sim = await startSimulator({ stepMs: options.stepMs ?? 100 });
   const env: Record<string, string> = {
@@ -34,7 +34,7 @@ export async function startStack(options: { stepMs?: number; env?: Record<string
   };
   for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
   let banner = '';
-  const service = await startService({ env, logger: nullLogger, announce: (t) => (banner = t), observe: options.observe });
+  const service = await startService({ env, logger: nullLogger, announce: (t) => (banner = t), observe: options.observe, serverTimeouts: options.serverTimeouts });
   const apiKey = /API key:\s+(\S+)/.exec(banner)![1]!;
   const signingSecret = /signing secret:\s+(\S+)/.exec(banner)![1]!;
   return {

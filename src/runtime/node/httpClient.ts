@@ -91,15 +91,29 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
       }
     },
     // Requests still held by a hanging peer would keep close() waiting for their full timeout.
+    // After a short grace they are aborted, which destroys their sockets: undici's Agent
+    // forgets its pools on close(), so a later agent.destroy() would reach none of them.
     close: async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 1000)));
-      const outcome = await Promise.race([agent.close().then(() => 'closed' as const), grace]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') await agent.destroy();
+      const closed = agent.close();
+      if ((await within(closed, CLOSE_GRACE_MS)) === 'closed') return;
+      deadlines.abortAll();
+      await within(closed, CLOSE_GRACE_MS);
     },
   };
 }
+
+/** Time close() gives requests still running before aborting them (and again for the aborts to settle). */
+const CLOSE_GRACE_MS = 1_000;
+
+const within = async (p: Promise<unknown>, ms: number): Promise<'closed' | 'timeout'> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+  try {
+    return await Promise.race([p.then(() => 'closed' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 const originOf = (opts: { protocol: string; hostname: string; port: string }): string =>
   new URL(`${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ''}`).origin;
@@ -159,10 +173,10 @@ class DeadlineSignal {
     const i = this.listeners.indexOf(fn);
     if (i >= 0) this.listeners.splice(i, 1);
   }
-  abort(): void {
+  abort(reason: HttpError = new HttpError('timeout', 'timed out')): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.reason = new HttpError('timeout', 'timed out');
+    this.reason = reason;
     const fns = this.listeners;
     this.listeners = [];
     for (const fn of fns) fn();
@@ -193,6 +207,16 @@ class Deadlines {
       this.timer = null;
       this.timerAt = Infinity;
     }
+  }
+
+  /** Aborts every running request (the client is closing). */
+  abortAll(): void {
+    const all = [...this.pending];
+    this.pending.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+    for (const s of all) s.abort(new HttpError('other', 'aborted: the client closed'));
   }
 
   private arm(at: number): void {
@@ -256,8 +280,9 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function classify(err: unknown, signal: { aborted: boolean }): HttpError {
+function classify(err: unknown, signal: { aborted: boolean; reason: unknown }): HttpError {
   if (err instanceof HttpError) return err;
+  if (signal.aborted && signal.reason instanceof HttpError) return signal.reason;
   const e = err as { name?: string; code?: string; message?: string; cause?: unknown };
   const cause = (e?.cause ?? {}) as { code?: string; name?: string; message?: string };
   if (e instanceof BlockedAddressError || cause instanceof BlockedAddressError || e?.code === 'EBLOCKED') {

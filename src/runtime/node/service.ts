@@ -18,7 +18,7 @@ import { startRetention } from './retention.ts';
 import { startStorageWatch, type StorageWatch } from './storageWatch.ts';
 import { StorageHealth } from '../../store/storageHealth.ts';
 import { classifyStorageError } from '../../store/storageErrors.ts';
-import { listen, type Listening } from './listen.ts';
+import { listen, probePort, type Listening, type ServerTimeouts } from './listen.ts';
 import { swaggerUiAssets } from './docsAssets.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createApp } from '../../http/app.ts';
@@ -48,6 +48,8 @@ export interface ServiceOptions {
   observe?: Partial<Pick<Metrics, 'onPoll' | 'onEvent' | 'onAttempt' | 'onOutcome'>>;
   /** Milliseconds in-flight deliveries get to finish on close. */
   shutdownGraceMs?: number;
+  /** How long clients may take to send a request (default DEFAULT_SERVER_TIMEOUTS). */
+  serverTimeouts?: ServerTimeouts;
 }
 
 export interface Service {
@@ -64,8 +66,10 @@ export interface Service {
 export async function startService(options: ServiceOptions = {}): Promise<Service> {
   // Everything that can be wrong in the configuration is found here, before any database
   // handle, worker thread, timer or socket exists: a bad start exits at once instead of hanging.
+  // A port that cannot be bound is found before master.key or the database is written.
   const env = options.env ?? process.env;
   const config = options.config ?? parseConfig(env);
+  await probePort(config.port, config.host);
   if (config.dbPath !== ':memory:') {
     try {
       makeDirectory(dirname(config.dbPath));
@@ -244,7 +248,7 @@ async function wire(
 
   let listening: Listening;
   try {
-    listening = await listen(app.fetch, config.port, config.host, logger);
+    listening = await listen(app.fetch, config.port, config.host, logger, options.serverTimeouts);
   } catch (err) {
     await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
     throw err;
