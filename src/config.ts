@@ -66,7 +66,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
     default: "the provider's documented URL",
     meaning: `override a built-in provider's base URL (<NAME>: ${BUILTIN_PROVIDERS.map((p) => p.toUpperCase()).join(', ')})`,
   },
-  { name: 'POLLHOOK_RETRY_SCHEDULE', default: '5s,5m,30m,2h,5h,10h,10h', meaning: 'delays between delivery attempts (+-20% jitter)' },
+  { name: 'POLLHOOK_RETRY_SCHEDULE', default: '5s,5m,30m,2h,5h,10h,10h', meaning: 'delays between delivery attempts (+-20% jitter), each at least 50ms' },
   { name: 'POLLHOOK_DELIVERY_TIMEOUT_MS', default: '15000', meaning: 'per delivery attempt' },
   { name: 'POLLHOOK_RETENTION_DAYS', default: '30', meaning: 'finished jobs and their history are pruned after this; 0 keeps everything' },
   { name: 'POLLHOOK_LEASE_MS', default: '60000', meaning: 'how long claimed work stays with a worker before another may take it after a crash' },
@@ -146,6 +146,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/**
+ * The shortest delay between delivery attempts: a zero (or near-zero) delay would retry a failing
+ * receiver in a tight loop. Low enough for tests that need retries within a second.
+ */
+export const MIN_RETRY_DELAY_MS = 50;
+
 /** `5s,5m,30m,2h` -> milliseconds. A bare number is seconds. */
 export function parseDurations(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -153,7 +159,11 @@ export function parseDurations(value: string): number[] {
   return parts.map((p) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(p);
     if (!m) throw new ConfigError(`cannot read "${p}" as a delay (use e.g. 5s, 5m, 2h)`, 'POLLHOOK_RETRY_SCHEDULE');
-    return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
+    const ms = Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
+    if (ms < MIN_RETRY_DELAY_MS) {
+      throw new ConfigError(`the delay "${p}" is below the minimum of ${MIN_RETRY_DELAY_MS}ms between delivery attempts`, 'POLLHOOK_RETRY_SCHEDULE');
+    }
+    return ms;
   });
 }
 

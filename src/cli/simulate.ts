@@ -16,8 +16,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (printedHelp(parsed.values, HELP)) return 0;
-  const port = toInt(parsed.values.port ?? '4010', '--port');
-  const stepMs = parsed.values['step-ms'] ? toInt(parsed.values['step-ms'], '--step-ms') : undefined;
+  const port = wholeNumber(parsed.values.port ?? '4010', '--port', 0, 65_535);
+  const stepMs = parsed.values['step-ms'] !== undefined ? wholeNumber(parsed.values['step-ms'], '--step-ms', 1, MAX_STEP_MS) : undefined;
   const sim = await startSimulator({ host: parsed.values.host ?? '127.0.0.1', port, stepMs });
   process.stdout.write(`${formatSimulatorBanner(sim)}\n`);
   await new Promise<void>((resolve) => {
@@ -28,8 +28,12 @@ export async function simulateCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function toInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535 * 1000) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
+/** A day: a scenario step longer than that is no simulation anyone waits for. */
+const MAX_STEP_MS = 86_400_000;
+
+/** Digits only (no `1e3`, `0x10` or blanks, which Number() would accept), within [min, max]. */
+function wholeNumber(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
 }

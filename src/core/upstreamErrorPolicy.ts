@@ -13,6 +13,9 @@
  *   check comes AUTH_RECHECK_MS later to rule out a blip.
  * Only answers count towards not_found/unauthorized: a transient error in between neither
  * resets nor advances them. A not_found answer resets the unauthorized run and vice versa.
+ * consecutiveFailures counts every failed poll since the last answer that was not a failure,
+ * whatever its kind: it is what the API reports as `polls.consecutiveFailures`, and the
+ * backoff exponent (an upstream that refused the last polls is not a fresh start either).
  */
 import type { JobError, PollFailure } from './types.ts';
 import type { Random } from './random.ts';
@@ -68,7 +71,7 @@ export function planAfterFailure(input: FailureInput): FailurePlan {
     }
     case 'not_found': {
       const since = counters.notFoundSince ?? now;
-      const next = { ...counters, notFoundCount: counters.notFoundCount + 1, notFoundSince: since, unauthorizedCount: 0 };
+      const next = { ...counters, consecutiveFailures: counters.consecutiveFailures + 1, notFoundCount: counters.notFoundCount + 1, notFoundSince: since, unauthorizedCount: 0 };
       if (next.notFoundCount >= NOT_FOUND_ANSWERS && now - since >= NOT_FOUND_SPAN_MS) {
         return { kind: 'end', error: { code: 'upstream_not_found', message: describe(failure, 'the upstream does not know this job') }, counters: next };
       }
@@ -78,7 +81,7 @@ export function planAfterFailure(input: FailureInput): FailurePlan {
     }
     case 'unauthorized':
     case 'payment_required': {
-      const next = { ...counters, unauthorizedCount: counters.unauthorizedCount + 1, notFoundCount: 0, notFoundSince: null };
+      const next = { ...counters, consecutiveFailures: counters.consecutiveFailures + 1, unauthorizedCount: counters.unauthorizedCount + 1, notFoundCount: 0, notFoundSince: null };
       if (next.unauthorizedCount >= UNAUTHORIZED_ANSWERS) {
         return { kind: 'end', error: { code: 'upstream_unauthorized', message: describe(failure, 'the upstream rejected the credentials') }, counters: next };
       }
@@ -94,7 +97,9 @@ export function backoffDelay(attempt: number, floor: number, ceiling: number, ra
   return Math.round(floor + random() * (upper - floor));
 }
 
+/** The failure's message, naming the HTTP status once (the providers' messages already name it). */
 function describe(failure: PollFailure, fallback: string): string {
-  const status = failure.status != null ? ` (HTTP ${failure.status})` : '';
-  return `${failure.message || fallback}${status}`;
+  const message = failure.message || fallback;
+  const named = failure.status == null || message.includes(`HTTP ${failure.status}`);
+  return named ? message : `${message} (HTTP ${failure.status})`;
 }

@@ -35,6 +35,22 @@ describe('pollhook CLI', () => {
     expect(noName.stderr).toMatch(/missing tenant name/);
   });
 
+  it.each([
+    [['--port', '99999'], /^pollhook simulate: --port must be a whole number from 0 to 65535, got "99999"$/],
+    [['--port=-1'], /^pollhook simulate: --port must be a whole number from 0 to 65535, got "-1"$/],
+    // Number() reads these as 0, so were they accepted the simulator would take a free port.
+    [['--port', '0e0'], /--port must be a whole number from 0 to 65535, got "0e0"/],
+    [['--port', '0', '--step-ms', '0'], /^pollhook simulate: --step-ms must be a whole number from 1 to 86400000, got "0"$/],
+  ])('simulate %j: a usage error naming the flag, exit 2, nothing from Node', async (args, line) => {
+    const r = await runCli(['simulate', ...args], {}, 20_000);
+    expect(r.code, r.stderr).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(line);
+    expect(lines.slice(1)).toEqual(['Run `pollhook simulate --help`.']);
+    expect(r.stderr).not.toMatch(/options\.port|ERR_SOCKET|\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
   it('migrates, then reports the schema up to date', async () => {
     const env = { POLLHOOK_DB_PATH: join(tempDir(), 'p.db') };
     const first = await runCli(['migrate'], env);

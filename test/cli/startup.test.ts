@@ -58,6 +58,7 @@ describe('pollhook serve fails fast on bad configuration', { timeout: 60_000 }, 
   it.each([
     [{ PORT: 'eighty' }, /"eighty" is not a non-negative integer \(PORT\)/],
     [{ POLLHOOK_RETRY_SCHEDULE: '5s,soon' }, /"soon" .*\(POLLHOOK_RETRY_SCHEDULE\)/],
+    [{ POLLHOOK_RETRY_SCHEDULE: '0s' }, /^pollhook: the delay "0s" is below the minimum of 50ms between delivery attempts \(POLLHOOK_RETRY_SCHEDULE\)$/],
     [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'yes-please' }, /yes-please is not a CIDR \(POLLHOOK_ALLOW_PRIVATE_NETWORKS\)/],
     [{ POLLHOOK_ALLOW_HTTP: 'maybe' }, /"maybe" is not true or false \(POLLHOOK_ALLOW_HTTP\)/],
     [{ POLLHOOK_RETENTION_DAYS: 'forever' }, /\(POLLHOOK_RETENTION_DAYS\)/],

@@ -29,7 +29,7 @@ function receiver(into: any[], status: () => number): Server {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ stepMs: 50, env: { POLLHOOK_RETRY_SCHEDULE: '10ms,10ms' } });
+  stack = await startStack({ stepMs: 50, env: { POLLHOOK_RETRY_SCHEDULE: '50ms,50ms' } });
   ops = receiver(opsReceived, () => 200);
   endpoint = receiver(endpointReceived, () => endpointAnswer);
   await Promise.all([ops, endpoint].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));

@@ -48,4 +48,13 @@ describe('startup warnings', () => {
     const warnings = await warningsFor({ POLLHOOK_RETRY_SCHEDUEL: '1s' });
     expect(warnings).toEqual([expect.stringMatching(/unknown variables .*POLLHOOK_RETRY_SCHEDUEL/)]);
   });
+
+  it('a one-character admin token is warned about, by its length only', async () => {
+    const warnings = await warningsFor({ POLLHOOK_ADMIN_TOKEN: 'x' });
+    expect(warnings).toEqual([expect.stringMatching(/^POLLHOOK_ADMIN_TOKEN is short \(1 of at least 16 characters\): /)]);
+  });
+
+  it('an admin token of 16 characters or more warns about nothing', async () => {
+    expect(await warningsFor({ POLLHOOK_ADMIN_TOKEN: 'a'.repeat(16) })).toEqual([]);
+  });
 });

@@ -57,6 +57,9 @@ describe('parseConfig', () => {
     [{ POLLHOOK_LEASE_MS: '10' }, 'POLLHOOK_LEASE_MS'],
     [{ POLLHOOK_RETENTION_DAYS: 'forever' }, 'POLLHOOK_RETENTION_DAYS'],
     [{ POLLHOOK_RETRY_SCHEDULE: '' }, 'POLLHOOK_RETRY_SCHEDULE'],
+    [{ POLLHOOK_RETRY_SCHEDULE: '0s' }, 'POLLHOOK_RETRY_SCHEDULE'],
+    [{ POLLHOOK_RETRY_SCHEDULE: '5s,10ms' }, 'POLLHOOK_RETRY_SCHEDULE'],
+    [{ POLLHOOK_RETRY_SCHEDULE: '0.01' }, 'POLLHOOK_RETRY_SCHEDULE'],
     [{ POLLHOOK_PROVIDER_PICTORY_BASE_URL: 'ftp://x' }, 'POLLHOOK_PROVIDER_PICTORY_BASE_URL'],
     [{ POLLHOOK_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/8,nope' }, 'POLLHOOK_ALLOW_PRIVATE_NETWORKS'],
   ])('%j is a ConfigError naming %s', (env, variable) => {
@@ -68,6 +71,11 @@ describe('parseConfig', () => {
       expect((err as ConfigError).variable).toBe(variable);
       expect((err as Error).message.endsWith(`(${variable})`)).toBe(true);
     }
+  });
+
+  it('accepts retry delays from the minimum up', () => {
+    expect(parseConfig({ POLLHOOK_RETRY_SCHEDULE: '50ms,1s,2h' }).retryScheduleMs).toEqual([50, 1_000, 7_200_000]);
+    expect(() => parseConfig({ POLLHOOK_RETRY_SCHEDULE: '49ms' })).toThrow(/"49ms" is below the minimum of 50ms .*\(POLLHOOK_RETRY_SCHEDULE\)$/);
   });
 
   it('accepts a valid master key and explicit false', () => {

@@ -107,3 +107,28 @@ describe('unauthorized and payment_required: 2 answers', () => {
     if (second.kind === 'end') expect(second.error.code).toBe('upstream_unauthorized');
   });
 });
+
+describe('every failed poll counts in consecutiveFailures', () => {
+  it.each(['not_found', 'unauthorized', 'payment_required'] as const)('%s advances it', (kind) => {
+    const plan = planAfterFailure(input(kind, { counters: { ...NO_FAILURES, consecutiveFailures: 1 } }));
+    expect(plan.counters.consecutiveFailures).toBe(2);
+  });
+});
+
+describe('the message a job ends with names the HTTP status once', () => {
+  const ending = (message: string, status?: number) => {
+    const failure = { kind: 'unauthorized' as const, message, ...(status != null ? { status } : {}) };
+    const plan = planAfterFailure(input('unauthorized', { failure, counters: { ...NO_FAILURES, unauthorizedCount: 1 } }));
+    return plan.kind === 'end' ? plan.error.message : null;
+  };
+  it('a message naming it is kept as it is', () => {
+    expect(ending('credentials rejected (HTTP 401): Invalid or missing API key', 401)).toBe(
+      'credentials rejected (HTTP 401): Invalid or missing API key',
+    );
+  });
+  it('a message without it gets it appended', () => {
+    expect(ending('token expired', 403)).toBe('token expired (HTTP 403)');
+    expect(ending('', 401)).toBe('the upstream rejected the credentials (HTTP 401)');
+    expect(ending('token expired')).toBe('token expired');
+  });
+});

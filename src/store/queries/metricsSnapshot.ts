@@ -1,10 +1,11 @@
 import type { Database } from '../port.ts';
 import { OPEN_DELIVERY } from './deliveries.ts';
+import { PROVIDER_NAMES } from '../../core/types.ts';
 
 export interface OutboxSnapshot {
   /** Open deliveries by status (pending, failed, dead), from the partial index deliveries_open (a prefix of it). */
   deliveriesByStatus: Record<string, number>;
-  /** Tracked jobs by provider, from the partial index jobs_active_by_provider. */
+  /** Tracked jobs by provider, from the partial index jobs_active_by_provider; 0 for every known provider without any. */
   activeJobsByProvider: Record<string, number>;
 }
 
@@ -18,7 +19,9 @@ export function readOutboxSnapshot(db: Database): OutboxSnapshot {
     .all()) {
     deliveriesByStatus[r.status] = r.n;
   }
-  const activeJobsByProvider: Record<string, number> = {};
+  // Every known provider has a sample, 0 included: a gauge with no sample reads as "no data" in
+  // Prometheus, and an alert or a sum() over it would silently see nothing.
+  const activeJobsByProvider: Record<string, number> = Object.fromEntries(PROVIDER_NAMES.map((p) => [p, 0]));
   for (const r of db
     .prepare<{ provider: string; n: number }>(
       'SELECT provider, COUNT(*) AS n FROM jobs WHERE finished_at IS NULL AND deleted_at IS NULL GROUP BY provider',
