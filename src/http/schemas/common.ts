@@ -9,6 +9,7 @@ export const FieldErrorSchema = z
   .object({
     path: z.string().openapi({ example: 'http.statusPath' }),
     message: z.string().openapi({ example: 'must be a JSON Pointer ("" or starting with "/")' }),
+    in: z.literal('header').optional().openapi({ description: 'Present when the field is a request header; `path` is then its name (e.g. `Last-Event-ID`).' }),
   })
   .openapi('FieldError');
 
@@ -62,6 +63,9 @@ export const ListQuery = z.object({
     .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size, 1-200.', example: 50 }),
   cursor: z
     .string()
+    // Only the form here, so a bad cursor is reported with a bad limit; which list issued it
+    // is checked by the handler.
+    .refine(isIssuedCursorForm, 'is not a cursor returned by this list')
     .optional()
     .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page.' }),
 });
@@ -96,3 +100,15 @@ export const EVENT_TYPE_DESCRIPTION =
  * published in the OpenAPI document, and a flag has no place in a JSON Schema pattern.
  */
 export const NO_CONTROL = /^[^\x00-\x1f\x7f-\x9f]*$/;
+
+/** base64url of an id (`job_01...`) or of a poll number (`poll_12`): every cursor a list issues. */
+function isIssuedCursorForm(cursor: string): boolean {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return false;
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return false;
+  }
+  return /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/.test(text) || /^poll_[1-9][0-9]{0,15}$/.test(text);
+}
