@@ -101,6 +101,17 @@ describe('POST /v1/tenants?shards', () => {
     expect(await paths(await create('?shards=2&shards=2'))).toEqual(['shards']);
     for (const ok of ['', '?shards=1', '?shards=16']) expect((await create(ok)).status).toBe(201);
   });
+
+  test('the admin lists (and every list) take limit as plain digits only', async () => {
+    await start();
+    for (const limit of ['1e1', '0x10', '%205', '5.0', '']) {
+      expect(await paths(await api.fetch(`/v1/tenants?limit=${limit}`, { key: ADMIN_TOKEN })), limit).toEqual(['limit']);
+    }
+    expect(await paths(await api.fetch('/v1/api-keys?limit=1e1', { key }))).toEqual(['limit']);
+    const page = await api.fetch('/v1/tenants?limit=1', { key: ADMIN_TOKEN });
+    expect(page.status).toBe(200);
+    expect((await body(page)).data).toHaveLength(1);
+  });
 });
 
 describe('callback and subscription URLs are stored in their WHATWG form', () => {

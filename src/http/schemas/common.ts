@@ -54,13 +54,22 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 const LIMIT_RULE = 'must be a whole number from 1 to 200';
 
 export const ListQuery = z.object({
-  limit: z.coerce
-    .number({ error: LIMIT_RULE })
-    .int({ error: LIMIT_RULE })
-    .min(1, { error: LIMIT_RULE })
-    .max(200, { error: LIMIT_RULE })
+  // Digits only: `Number()` alone would take `1e1`, `0x10` or ` 5` without a word.
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, { error: LIMIT_RULE })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { error: LIMIT_RULE }).max(200, { error: LIMIT_RULE }))
     .default(50)
-    .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size, 1-200.', example: 50 }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      type: 'integer',
+      minimum: 1,
+      maximum: 200,
+      default: 50,
+      description: 'Page size, 1-200.',
+      example: 50,
+    }),
   cursor: z
     .string()
     // Only the form here, so a bad cursor is reported with a bad limit; which list issued it
