@@ -37,9 +37,11 @@ export function targetUrlSyntaxError(deps: AppDeps, url: unknown, path: string):
 /**
  * The form a callback or subscription URL is stored, returned, compared and called in: the
  * WHATWG serialization (`http://h/caf%C3%A9`, a lower-case host, no default port). A value that
- * does not parse (only a row stored before URLs were checked could be one) stays as it is.
+ * does not parse, or holds characters the parser would strip (which the checks refuse), stays as
+ * it is: ` https://h/x\t` must not become a valid URL, nor equal to a registered one.
  */
 export function normalizedUrl(url: string): string {
+  if (UNSAFE_URL_CHARACTERS.test(url)) return url;
   try {
     return new URL(url).href;
   } catch {

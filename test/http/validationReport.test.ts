@@ -132,6 +132,11 @@ describe('callback and subscription URLs are stored in their WHATWG form', () =>
     }
     const other = await api.fetch('/v1/jobs', { method: 'POST', key, json: fotolabsJob({ callbackUrl: 'http://127.0.0.1:9/cafe' }) });
     expect(other.status).toBe(409);
+    // What the parser would strip is not normalized away: not the registered URL, and refused when new.
+    const padded = await api.fetch('/v1/jobs', { method: 'POST', key, json: fotolabsJob({ callbackUrl: ` ${normalized}\t` }) });
+    expect(padded.status).toBe(409);
+    const paddedNew = await api.fetch('/v1/jobs', { method: 'POST', key, json: fotolabsJob({ externalId: 'new', callbackUrl: ` ${normalized}\t` }) });
+    expect(await paths(paddedNew)).toEqual(['callbackUrl']);
   });
 
   test('a job stored before normalization still matches its own body', async () => {

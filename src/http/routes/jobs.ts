@@ -51,7 +51,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     const existing = findLiveJobByIdentity(db, tenantId, body.provider, body.externalId);
     if (existing) return sameRegistration(existing, body);
 
-    const errors = await checkJobReferences(deps, tenantId, body);
+    const errors = await checkJobReferences(deps, tenantId, sent);
     if (errors.length > 0) throw invalid(errors);
 
     const now = clock.now();
