@@ -62,6 +62,7 @@ describe('one 422 lists every invalid field', () => {
     expect(jobs.status).toBe(200);
     const subCursor = Buffer.from('sub_01JD4Z8V2C3M6Q9T0W5X7Y8Z1A').toString('base64url');
     expect(await paths(await api.fetch(`/v1/jobs?cursor=${subCursor}`, { key }))).toEqual(['cursor']);
+    expect(await paths(await api.fetch(`/v1/jobs?provider=nope&cursor=${subCursor}`, { key }))).toEqual(['provider', 'cursor']);
   });
 
   test('subscriptions and REST hooks: the URL check joins the schema errors', async () => {

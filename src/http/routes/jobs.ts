@@ -106,8 +106,8 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     list,
     (c) => {
       const q = c.req.valid('query');
-      const unknownProvider = providerError(q.provider);
-      if (unknownProvider) throw invalid([unknownProvider]);
+      const errors = [providerError(q.provider), cursorError(q.cursor, 'job')].filter((e): e is FieldError => e !== null);
+      if (errors.length > 0) throw invalid(errors);
       const beforeId = decodeCursor(q.cursor, 'job');
       const rows = listJobs(db, c.get('tenantId'), { state: q.state, provider: q.provider, beforeId, limit: q.limit + 1 });
       return c.json(page(rows, q.limit, (r) => presentJob(r, box)), 200);
