@@ -13,6 +13,7 @@ import { invalid, type FieldError } from './problem.ts';
 export const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
 
+
 const param = (name: string, description: string, example?: string) =>
   z.string().optional().openapi({ param: { name, in: 'query' }, description, ...(example ? { example } : {}) });
 
@@ -74,10 +75,13 @@ export function parseFeedQuery(url: string, resumeAfter?: string | null): Parsed
   else if (Object.keys(metadata).length) filter.metadata = metadata;
 
   const result: ParsedFeedQuery = { filter, limit: 50 };
-  const after = resumeAfter ?? params.get('after');
+  // A bad Last-Event-ID is the header's fault, not `after`'s (which the client may not have sent).
+  const fromHeader = resumeAfter != null;
+  const after = fromHeader ? resumeAfter : params.get('after');
   if (after !== null) {
-    if (!CURSOR.test(after)) errors.push({ path: 'after', message: 'is not a cursor returned by the feed' });
-    else result.after = Number(after);
+    if (CURSOR.test(after)) result.after = Number(after);
+    else if (fromHeader) errors.push({ path: 'Last-Event-ID', in: 'header', message: 'must be the id of an event this stream sent: a whole number, as in `id: 42`' });
+    else errors.push({ path: 'after', message: 'is not a cursor returned by the feed' });
   }
   const cursor = params.get('cursor');
   if (cursor !== null) {

@@ -4,6 +4,7 @@ import { constantTimeEqual } from '../security/tokens.ts';
 import type { JobRow } from '../store/rows.ts';
 import { DEFAULT_TIMEOUT_SECONDS, type JobCreateBody } from './schemas/jobs.ts';
 import { ProblemError, type FieldError } from './problem.ts';
+import { normalizedUrl } from './targets.ts';
 
 /**
  * Registering a tracked job again is idempotent only for the same request: each field of the
@@ -19,7 +20,9 @@ export function differingFields(row: JobRow, body: JobCreateBody, box: SecretBox
   };
   check('credentials', sameSecret(body.credentials ? { apiKey: body.credentials.apiKey } : null, row.credentials_enc, box));
   check('connectionId', (body.connectionId ?? null) === row.connection_id);
-  check('callbackUrl', (body.callbackUrl ?? null) === row.callback_url);
+  // Both normalized: a job stored before URLs were normalized still matches its own body.
+  const stored = row.callback_url === null ? null : normalizedUrl(row.callback_url);
+  check('callbackUrl', (body.callbackUrl === undefined ? null : normalizedUrl(body.callbackUrl)) === stored);
   check('events', sameSet(body.events ?? DEFAULT_EVENT_TYPES, parseJson<string[]>(row.events) ?? DEFAULT_EVENT_TYPES));
   check('metadata', canonical(body.metadata ?? null) === canonical(parseJson(row.metadata)));
   check('pollIntervalSeconds', toMs(body.pollIntervalSeconds) === row.poll_interval_ms);

@@ -1,5 +1,5 @@
 import { isWellFormedId, type IdPrefix } from '../core/ids.ts';
-import { invalid } from './problem.ts';
+import { invalid, type FieldError } from './problem.ts';
 
 /** Cursors are opaque to clients: base64url of the last id of the previous page (ids are ASCII). */
 export const encodeCursor = (lastId: string): string =>
@@ -16,9 +16,16 @@ function fromBase64Url(value: string): string {
 /** The id inside a cursor this API issued for this list; a 422 at `cursor` for anything else. */
 export function decodeCursor(cursor: string | undefined, prefix: IdPrefix): string | undefined {
   if (cursor === undefined) return undefined;
+  const error = cursorError(cursor, prefix);
+  if (error) throw invalid([error]);
+  return fromBase64Url(cursor);
+}
+
+/** The 422 entry for a `cursor` that is not one this list issued; null when it is (or is absent). */
+export function cursorError(cursor: unknown, prefix: IdPrefix): FieldError | null {
+  if (typeof cursor !== 'string') return null;
   const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? fromBase64Url(cursor) : '';
-  if (!isWellFormedId(id, prefix)) throw invalid([{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
-  return id;
+  return isWellFormedId(id, prefix) ? null : { path: 'cursor', message: 'is not a cursor returned by this list' };
 }
 
 /**

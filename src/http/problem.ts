@@ -29,6 +29,8 @@ export interface FieldError {
   /** JSON path of the offending field: `http.statusPath`, `events[1]`; '' for the body itself. */
   path: string;
   message: string;
+  /** Set only when the field is a request header (`path` is then the header's name). */
+  in?: 'header';
 }
 
 export interface Problem {

@@ -62,9 +62,35 @@ export async function validationHook(
     return undefined;
   }
   if (result.target === 'param') throw notFound();
-  const errors = issuesToErrors(result.error.issues, result.data);
+  throw schemaFailure(result.error, result.data, []);
+}
+
+type HookResult = Parameters<typeof validationHook>[0];
+
+/**
+ * A route's own checks of the raw input that need neither the database nor the network (URL
+ * syntax, a cursor, an enum known only at start-up). When the schema fails, they run on the
+ * input as sent and their errors join the schema's, so one answer lists every invalid field;
+ * when it passes, the handler runs them itself (with the checks that need I/O).
+ */
+export function validationHookWith(target: 'json' | 'query', check: (input: Record<string, unknown>) => Array<FieldError | null>) {
+  const hook = async (result: HookResult, c: Context): Promise<undefined> => {
+    if (!result.success && result.target === target) {
+      const input = typeof result.data === 'object' && result.data !== null ? (result.data as Record<string, unknown>) : {};
+      throw schemaFailure(result.error, result.data, check(input).filter((e): e is FieldError => e !== null));
+    }
+    return validationHook(result, c);
+  };
+  // It answers only by throwing (or passes), so it fits every route's hook type; hono's types
+  // would otherwise demand the route's own response type from it.
+  return hook as never;
+}
+
+function schemaFailure(error: z.ZodError, input: unknown, extra: FieldError[]) {
+  const errors = issuesToErrors(error.issues, input);
+  for (const e of extra) if (!errors.some((known) => known.path === e.path)) errors.push(e);
   // A body of 3,000 unknown fields gets its first errors listed, not a 3,000-entry answer.
-  throw invalid(errors.slice(0, MAX_LISTED_ERRORS), describeErrors(errors));
+  return invalid(errors.slice(0, MAX_LISTED_ERRORS), describeErrors(errors));
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -20,6 +20,8 @@ describe('dashboard in Chromium', () => {
   let failing = false;
   let secrets: string[] = [];
   const cspViolations: string[] = [];
+  /** Every console error and uncaught page error, of every page the tests open. */
+  const consoleErrors: string[] = [];
   const jobIds: string[] = [];
   let launchError: Error | null = null;
 
@@ -58,7 +60,9 @@ describe('dashboard in Chromium', () => {
     p.on('dialog', (d) => void d.accept());
     p.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+      if (m.type() === 'error') consoleErrors.push(`${p.url()}: ${m.text()}`);
     });
+    p.on('pageerror', (err) => consoleErrors.push(`${p.url()}: ${err.message}`));
     return p;
   }
 
@@ -299,8 +303,13 @@ describe('dashboard in Chromium', () => {
     const adminPage = await newPage(admin);
     await signIn(adminPage, ADMIN_TOKEN);
     const visit = async (p: Page, name: string, path: string) => {
-      const res = await p.goto(base + path);
+      const res = await p.goto(base + path, { waitUntil: 'load' });
       expect(res?.status(), path).toBe(200);
+      // A favicon of our own, so the browser does not ask for a missing /favicon.ico (a console error).
+      const icon = await p.evaluate(() => document.querySelector('link[rel=icon]')?.getAttribute('href') ?? null);
+      const iconRes = await p.request.get(new URL(icon ?? '/favicon.ico', base + path).href);
+      expect(iconRes.status(), path).toBe(200);
+      expect(iconRes.headers()['content-type'], path).toMatch(/^image\/svg\+xml/);
       expect(await seriousViolations(p), path).toEqual([]);
       await screenshots(p, name);
       const html = await p.content();
@@ -321,6 +330,7 @@ describe('dashboard in Chromium', () => {
     await visit(anonymous, 'sign-in', '/ui/sign-in');
     await admin.close();
     expect(cspViolations).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   }, 60_000);
 
   it("a second tenant, created by the admin in the dashboard, sees none of the first tenant's data", async () => {

@@ -8,8 +8,9 @@ import { hasEnabledSubscription } from '../../store/queries/subscriptions.ts';
 import { deliveriesOfEvents, eventSequence, listJobEvents } from '../../store/queries/events.ts';
 import { invalid, notFound, type FieldError } from '../problem.ts';
 import { presentEvent, presentJob } from '../present.ts';
-import { decodeCursor, page } from '../pagination.ts';
-import { checkTargetUrl } from '../targets.ts';
+import { cursorError, decodeCursor, page } from '../pagination.ts';
+import { checkTargetUrl, normalizedUrl, targetUrlSyntaxError } from '../targets.ts';
+import { validationHookWith } from '../validation.ts';
 import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
 import { differingFields, registrationConflict } from '../jobConflicts.ts';
 import type { JobRow } from '../../store/rows.ts';
@@ -44,12 +45,13 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     },
   });
   app.openapi(createJob, async (c) => {
-    const body = c.req.valid('json');
+    const sent = c.req.valid('json');
+    const body = sent.callbackUrl === undefined ? sent : { ...sent, callbackUrl: normalizedUrl(sent.callbackUrl) };
     const tenantId = c.get('tenantId');
     const existing = findLiveJobByIdentity(db, tenantId, body.provider, body.externalId);
     if (existing) return sameRegistration(existing, body);
 
-    const errors = await checkJobReferences(deps, tenantId, body);
+    const errors = await checkJobReferences(deps, tenantId, sent);
     if (errors.length > 0) throw invalid(errors);
 
     const now = clock.now();
@@ -84,7 +86,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
       if (fields.length > 0) throw registrationConflict(job, fields);
       return c.json(presentJob(job, box), 200);
     }
-  });
+  }, validationHookWith('json', (b) => [
+    targetUrlSyntaxError(deps, b.callbackUrl, 'callbackUrl'),
+    targetUrlSyntaxError(deps, (b.http as { url?: unknown } | undefined)?.url, 'http.url'),
+  ]));
 
   const list = createRoute({
     method: 'get',
@@ -95,15 +100,20 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void
     request: { query: JobListQuery },
     responses: { 200: json(listOf(JobSchema, 'JobList'), 'A page of jobs.'), 422: errorResponses[422], ...authErrors },
   });
-  app.openapi(list, (c) => {
-    const q = c.req.valid('query');
-    if (q.provider !== undefined && !providerNames.includes(q.provider)) {
-      throw invalid([{ path: 'provider', message: `must be one of ${providerNames.join(', ')}` }]);
-    }
-    const beforeId = decodeCursor(q.cursor, 'job');
-    const rows = listJobs(db, c.get('tenantId'), { state: q.state, provider: q.provider, beforeId, limit: q.limit + 1 });
-    return c.json(page(rows, q.limit, (r) => presentJob(r, box)), 200);
-  });
+  const providerError = (provider: unknown): FieldError | null =>
+    typeof provider === 'string' && !providerNames.includes(provider) ? { path: 'provider', message: `must be one of ${providerNames.join(', ')}` } : null;
+  app.openapi(
+    list,
+    (c) => {
+      const q = c.req.valid('query');
+      const errors = [providerError(q.provider), cursorError(q.cursor, 'job')].filter((e): e is FieldError => e !== null);
+      if (errors.length > 0) throw invalid(errors);
+      const beforeId = decodeCursor(q.cursor, 'job');
+      const rows = listJobs(db, c.get('tenantId'), { state: q.state, provider: q.provider, beforeId, limit: q.limit + 1 });
+      return c.json(page(rows, q.limit, (r) => presentJob(r, box)), 200);
+    },
+    validationHookWith('query', (q) => [providerError(q.provider), cursorError(q.cursor, 'job')]),
+  );
 
   const get = createRoute({
     method: 'get',

@@ -5,7 +5,8 @@ import { isWellFormedId } from '../../core/ids.ts';
 import { deleteSubscription, insertSubscription } from '../../store/queries/subscriptions.ts';
 import { invalid, notFound } from '../problem.ts';
 import { presentSubscription } from '../present.ts';
-import { checkTargetUrl } from '../targets.ts';
+import { checkTargetUrl, normalizedUrl, targetUrlSyntaxError } from '../targets.ts';
+import { validationHookWith } from '../validation.ts';
 import { IdParam, authErrors, bearerSecurity, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common.ts';
 import { SubscriptionSchema } from '../schemas/subscriptions.ts';
 import { SubscriptionFilterSchema, filterJson } from '../schemas/subscriptionFilter.ts';
@@ -49,11 +50,12 @@ export function registerRestHookRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     const events = eventsOf(body.event);
     const refused = await checkTargetUrl(deps, body.target_url, 'target_url');
     if (refused) throw invalid([refused]);
+    const url = normalizedUrl(body.target_url);
     const row = insertSubscription(
       deps.db,
       {
         tenantId: c.get('tenantId'),
-        url: body.target_url,
+        url,
         events: events ? JSON.stringify(events) : null,
         description: 'REST hook',
         enabled: true,
@@ -62,7 +64,7 @@ export function registerRestHookRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
       deps.clock.now(),
     );
     return c.json(presentSubscription(row), 201);
-  });
+  }, validationHookWith('json', (b) => [targetUrlSyntaxError(deps, b.target_url, 'target_url')]));
 
   const unsubscribe = createRoute({
     method: 'delete',

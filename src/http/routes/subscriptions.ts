@@ -14,7 +14,8 @@ import { DEFAULT_EVENT_TYPES } from '../../core/types.ts';
 import type { SubscriptionRow } from '../../store/rows.ts';
 import { presentSubscription } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
-import { checkTargetUrl } from '../targets.ts';
+import { checkTargetUrl, normalizedUrl, targetUrlSyntaxError } from '../targets.ts';
+import { validationHookWith } from '../validation.ts';
 import { IdParam, ListQuery, authErrors, bearerSecurity, bodyErrors, conflictResponse, errorResponses, json, jsonBody, listOf } from '../schemas/common.ts';
 import { filterJson } from '../schemas/subscriptionFilter.ts';
 import { parseStoredFilter } from '../../core/eventFilter.ts';
@@ -57,10 +58,12 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     request: { body: jsonBody(SubscriptionCreate) },
     responses: { 201: json(SubscriptionSchema, 'Created.'), ...bodyErrors, ...conflictResponse, ...authErrors },
   });
+  const urlHook = validationHookWith('json', (b) => [targetUrlSyntaxError(deps, b.url, 'url')]);
   app.openapi(create, async (c) => {
-    const body = c.req.valid('json');
-    const refused = await checkTargetUrl(deps, body.url, 'url');
+    const sent = c.req.valid('json');
+    const refused = await checkTargetUrl(deps, sent.url, 'url');
     if (refused) throw invalid([refused]);
+    const body = { ...sent, url: normalizedUrl(sent.url) };
     const tenantId = c.get('tenantId');
     const row = db.transaction(() => {
       refuseDuplicate(db, tenantId, { url: body.url, events: body.events ?? null, filter: filterJson(body.filter) ?? null });
@@ -78,7 +81,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
       );
     });
     return c.json(presentSubscription(row), 201);
-  });
+  }, urlHook);
 
   const list = createRoute({
     method: 'get',
@@ -109,7 +112,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     const row = isWellFormedId(id, 'sub') ? getSubscription(db, c.get('tenantId'), id) : undefined;
     if (!row) throw notFound('subscription');
     return c.json(presentSubscription(row), 200);
-  });
+  }, urlHook);
 
   const patch = createRoute({
     method: 'patch',
@@ -132,11 +135,12 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     const tenantId = c.get('tenantId');
     const current = isWellFormedId(id, 'sub') ? getSubscription(db, tenantId, id) : undefined;
     if (!current) throw notFound('subscription');
-    const body = c.req.valid('json');
-    if (body.url !== undefined) {
-      const refused = await checkTargetUrl(deps, body.url, 'url');
+    const sent = c.req.valid('json');
+    if (sent.url !== undefined) {
+      const refused = await checkTargetUrl(deps, sent.url, 'url');
       if (refused) throw invalid([refused]);
     }
+    const body = sent.url === undefined ? sent : { ...sent, url: normalizedUrl(sent.url) };
     const row = db.transaction(() => {
       if (body.url !== undefined || body.events !== undefined || body.filter !== undefined) {
         const events = body.events === undefined ? storedEvents(current) : body.events;
@@ -159,7 +163,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     });
     if (!row) throw notFound('subscription');
     return c.json(presentSubscription(row), 200);
-  });
+  }, urlHook);
 
   const remove = createRoute({
     method: 'delete',

@@ -8,7 +8,7 @@ import { notFound } from '../problem.ts';
 import { iso } from '../present.ts';
 import { decodeCursor, page } from '../pagination.ts';
 import { IdParam, ListQuery, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common.ts';
-import { TenantCreate, TenantCreated } from '../schemas/tenants.ts';
+import { TenantCreate, TenantCreateQuery, TenantCreated } from '../schemas/tenants.ts';
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyList, TenantList } from '../schemas/apiKeys.ts';
 
 const ADMIN = 'Needs `Authorization: Bearer $POLLHOOK_ADMIN_TOKEN`; answers 404 when no admin token is configured.';
@@ -23,7 +23,7 @@ export function registerTenantRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
     summary: 'Create a tenant (admin)',
     description: `${ADMIN} The API key and signing secret are shown once.`,
     security: [{ adminToken: [] }],
-    request: { body: jsonBody(TenantCreate) },
+    request: { query: TenantCreateQuery, body: jsonBody(TenantCreate) },
     responses: {
       201: json(TenantCreated, 'Created.'),
       ...bodyErrors,

@@ -9,6 +9,7 @@ export const FieldErrorSchema = z
   .object({
     path: z.string().openapi({ example: 'http.statusPath' }),
     message: z.string().openapi({ example: 'must be a JSON Pointer ("" or starting with "/")' }),
+    in: z.literal('header').optional().openapi({ description: 'Present only when the field is a request header; `path` is then its name (e.g. `Last-Event-ID`).', example: 'header' }),
   })
   .openapi('FieldError');
 
@@ -53,15 +54,27 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 const LIMIT_RULE = 'must be a whole number from 1 to 200';
 
 export const ListQuery = z.object({
-  limit: z.coerce
-    .number({ error: LIMIT_RULE })
-    .int({ error: LIMIT_RULE })
-    .min(1, { error: LIMIT_RULE })
-    .max(200, { error: LIMIT_RULE })
+  // Digits only: `Number()` alone would take `1e1`, `0x10` or ` 5` without a word.
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, { error: LIMIT_RULE })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { error: LIMIT_RULE }).max(200, { error: LIMIT_RULE }))
     .default(50)
-    .openapi({ param: { name: 'limit', in: 'query' }, description: 'Page size, 1-200.', example: 50 }),
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      type: 'integer',
+      minimum: 1,
+      maximum: 200,
+      default: 50,
+      description: 'Page size, 1-200.',
+      example: 50,
+    }),
   cursor: z
     .string()
+    // Only the form here, so a bad cursor is reported with a bad limit; which list issued it
+    // is checked by the handler.
+    .refine(isIssuedCursorForm, 'is not a cursor returned by this list')
     .optional()
     .openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page.' }),
 });
@@ -96,3 +109,15 @@ export const EVENT_TYPE_DESCRIPTION =
  * published in the OpenAPI document, and a flag has no place in a JSON Schema pattern.
  */
 export const NO_CONTROL = /^[^\x00-\x1f\x7f-\x9f]*$/;
+
+/** base64url of an id (`job_01...`) or of a poll number (`poll_12`): every cursor a list issues. */
+function isIssuedCursorForm(cursor: string): boolean {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return false;
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return false;
+  }
+  return /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/.test(text) || /^poll_[1-9][0-9]{0,15}$/.test(text);
+}

@@ -136,3 +136,9 @@ export const SCRIPT = `
   stream.onerror = function(){ if (stream.readyState === 2) poll(); };
 })();
 `;
+
+/**
+ * The tab icon: a small SVG served from the dashboard's own origin (the CSP's img-src 'self'),
+ * linked from every page, so the browser never asks for a missing /favicon.ico.
+ */
+export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d4ed8"/><path d="M9 24V8h7a5 5 0 0 1 0 10h-7" fill="none" stroke="#fff" stroke-width="3.5" stroke-linejoin="round"/></svg>`;

@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import { authenticateApiKey } from '../../store/queries/authenticate.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
 import { apiCaller } from './api.ts';
-import { STYLESHEET, SCRIPT } from './assets.ts';
+import { FAVICON, STYLESHEET, SCRIPT } from './assets.ts';
 import { flashOf, formOf, field, type UiEnv } from './context.ts';
 import { Page, UI } from './layout.tsx';
 import { csrfTokenMatches, isHttps, sameOrigin, securityHeaders } from './security.ts';
@@ -22,7 +22,7 @@ import { registerCatalog } from './pages/catalog.tsx';
 
 const COOKIE = 'pollhook_session';
 const ADMIN_PAGES = /^\/ui(\/(tenants(\/.*)?|catalog|sign-out|live))?\/?$/;
-const PUBLIC = new Set([`${UI}/sign-in`, `${UI}/assets/app.css`, `${UI}/assets/app.js`]);
+const PUBLIC = new Set([`${UI}/sign-in`, `${UI}/assets/app.css`, `${UI}/assets/app.js`, `${UI}/assets/favicon.svg`]);
 
 /** The dashboard at /ui: server-rendered pages over the API of `app` itself. */
 export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
@@ -33,6 +33,7 @@ export function registerDashboard(app: Hono<any>, deps: AppDeps): void {
   ui.use('*', securityHeaders());
   ui.get('/assets/app.css', (c) => c.body(STYLESHEET, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=300' }));
   ui.get('/assets/app.js', (c) => c.body(SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }));
+  ui.get('/assets/favicon.svg', (c) => c.body(FAVICON, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }));
 
   // Every state-changing request comes from one of our own pages (Origin), signed in or not.
   ui.use('*', async (c, next) => {

@@ -42,6 +42,7 @@ export function Page(p: PageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${p.title} · pollhook`}</title>
+        <link rel="icon" type="image/svg+xml" href={`${UI}/assets/favicon.svg`} />
         <link rel="stylesheet" href={`${UI}/assets/app.css`} />
         <script src={`${UI}/assets/app.js`} defer></script>
       </head>

@@ -15,10 +15,11 @@ import { PollhookDirectory } from './directory.ts';
 import { DEFAULT_SHARD, newShardId, routeOf, withShardInKeys } from './routing.ts';
 import type { WorkersEnv } from './env.ts';
 import { bearerToken } from '../../http/auth.ts';
-import { MAX_SPLIT, groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
+import { groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
 import { storageProblem } from '../../http/storageProblem.ts';
 import { problemBody } from '../../http/problem.ts';
+import { shardsError } from '../../http/schemas/tenants.ts';
 
 export { PollhookShard, PollhookDirectory };
 
@@ -59,11 +60,16 @@ async function route(request: Request, env: WorkersEnv): Promise<Response> {
   const isAdmin = url.pathname.startsWith('/v1/tenants') && hasAdminToken(request, env);
   if (url.pathname.startsWith('/v1/tenants') && !isAdmin) return shardOf(DEFAULT_SHARD).fetch(request);
   if (url.pathname === '/v1/tenants' && request.method === 'POST') {
-    const split = url.searchParams.get('shards');
-    const members = split === null ? 1 : Number(split);
-    if (!Number.isInteger(members) || members < 1 || members > MAX_SPLIT) {
-      return problem(422, 'Invalid request', `shards must be an integer from 1 to ${MAX_SPLIT}.`);
+    // Checked before any shard is chosen, with the app's rule and answer (the shard would repeat it).
+    const split = url.searchParams.getAll('shards');
+    const invalidShards = shardsError(split);
+    if (invalidShards) {
+      return Response.json(problemBody('validation', `shards: ${invalidShards}`, [{ path: 'shards', message: invalidShards }]), {
+        status: 422,
+        headers: { 'content-type': 'application/problem+json' },
+      });
     }
+    const members = split.length === 0 ? 1 : Number(split[0]);
     const base = newShardId();
     const shard = members === 1 ? base : groupId(base, members);
     const res = await shardOf(members === 1 ? base : memberName(base, 0)).fetch(request);

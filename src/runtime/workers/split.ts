@@ -10,8 +10,9 @@
  *   others 404), and the two lists merge the members' pages by id (the same keyset cursors).
  */
 import type { DurableObjectNamespace, DurableObjectStub } from './platform.ts';
+import { MAX_TENANT_SHARDS } from '../../http/schemas/tenants.ts';
 
-export const MAX_SPLIT = 16;
+export const MAX_SPLIT = MAX_TENANT_SHARDS;
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const BASE_LENGTH = 10;
 
