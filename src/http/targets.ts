@@ -1,6 +1,6 @@
 import { checkUrl, checkUrlSyntax } from '../security/ssrf.ts';
 import type { AppDeps } from './deps.ts';
-import type { FieldError } from './problem.ts';
+import { ProblemError, type FieldError } from './problem.ts';
 
 /** What `{externalId}` becomes when an http provider URL is checked at registration. */
 const SAMPLE_EXTERNAL_ID = 'sample-external-id';
@@ -15,8 +15,17 @@ export async function checkTargetUrl(deps: AppDeps, url: string, path: string): 
   const syntax = targetUrlSyntaxError(deps, url, path);
   if (syntax) return syntax;
   const result = await checkUrl(url.replaceAll('{externalId}', SAMPLE_EXTERNAL_ID), policyOf(deps), deps.resolver);
-  return result.ok ? null : { path, message: result.reason };
+  if (result.ok) return null;
+  // The DNS server failing is not the client's mistake: a 503 the client retries, not a 422.
+  if (result.temporary) {
+    throw new ProblemError('unavailable', `${result.reason}; nothing was stored, try again.`, [{ path, message: result.reason }], {
+      'Retry-After': String(DNS_RETRY_AFTER_SECONDS),
+    });
+  }
+  return { path, message: result.reason };
 }
+
+const DNS_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Everything checkTargetUrl checks but DNS: run on the raw input when the schema fails too, so

@@ -17,7 +17,11 @@ export interface SsrfPolicy {
   allowHttp: boolean;
 }
 
-export type GuardResult = { ok: true; url: URL } | { ok: false; reason: string };
+/** `temporary`: the resolver could not answer just now (not "no such host"): worth a retry. */
+export type GuardResult = { ok: true; url: URL } | { ok: false; reason: string; temporary?: boolean };
+
+/** Resolver error codes that say nothing about the host: the DNS server failed or timed out. */
+const TEMPORARY_DNS_CODES = new Set(['EAI_AGAIN', 'ESERVFAIL', 'ETIMEOUT', 'ECONNREFUSED', 'ECANCELLED', 'ETIMEDOUT']);
 export type AddressCheck = { ok: true } | { ok: false; reason: string };
 
 export class BlockedAddressError extends Error {
@@ -59,7 +63,11 @@ export async function checkUrl(input: string, policy: SsrfPolicy, resolve: Resol
   let addresses: string[];
   try {
     addresses = await resolve(host);
-  } catch {
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && TEMPORARY_DNS_CODES.has(code)) {
+      return { ok: false, reason: `host ${host} could not be resolved just now (${code})`, temporary: true };
+    }
     return fail(`host ${host} does not resolve`);
   }
   if (addresses.length === 0) return fail(`host ${host} does not resolve`);
