@@ -15,6 +15,8 @@ export interface Config {
   providerBaseUrls: Partial<Record<BuiltinProvider, string>>;
   retryScheduleMs: number[];
   deliveryTimeoutMs: number;
+  /** How long in-flight webhooks get to finish on SIGTERM/SIGINT (POLLHOOK_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
   logLevel: string;
   retentionDays: number;
   /**
@@ -68,6 +70,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; me
   },
   { name: 'POLLHOOK_RETRY_SCHEDULE', default: '5s,5m,30m,2h,5h,10h,10h', meaning: 'delays between delivery attempts (+-20% jitter), each at least 50ms' },
   { name: 'POLLHOOK_DELIVERY_TIMEOUT_MS', default: '15000', meaning: 'per delivery attempt' },
+  {
+    name: 'POLLHOOK_SHUTDOWN_GRACE_MS',
+    default: '10000',
+    meaning: "on SIGTERM/SIGINT, how long in-flight webhooks may finish before the rest is released (keep it under your supervisor's stop timeout)",
+  },
   { name: 'POLLHOOK_RETENTION_DAYS', default: '30', meaning: 'finished jobs and their history are pruned after this; 0 keeps everything' },
   { name: 'POLLHOOK_LEASE_MS', default: '60000', meaning: 'how long claimed work stays with a worker before another may take it after a crash' },
   { name: 'POLLHOOK_LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent; JSON logs, pretty on a terminal' },
@@ -126,6 +133,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`unknown log level "${env.POLLHOOK_LOG_LEVEL}" (use ${LOG_LEVELS.join(', ')})`, 'POLLHOOK_LOG_LEVEL');
   const deliveryTimeoutMs = int(env.POLLHOOK_DELIVERY_TIMEOUT_MS, 15_000, 'POLLHOOK_DELIVERY_TIMEOUT_MS');
   if (deliveryTimeoutMs < 1) throw new ConfigError('the delivery timeout must be at least 1 ms', 'POLLHOOK_DELIVERY_TIMEOUT_MS');
+  const shutdownGraceMs = int(env.POLLHOOK_SHUTDOWN_GRACE_MS, 10_000, 'POLLHOOK_SHUTDOWN_GRACE_MS');
   return {
     port,
     host,
@@ -137,6 +145,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     providerBaseUrls,
     retryScheduleMs: parseDurations(env.POLLHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h'),
     deliveryTimeoutMs,
+    shutdownGraceMs,
     logLevel,
     retentionDays: int(env.POLLHOOK_RETENTION_DAYS, 30, 'POLLHOOK_RETENTION_DAYS'),
     leaseMs: leaseMs(env.POLLHOOK_LEASE_MS),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'pollhook.js');
@@ -9,6 +10,22 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The environment of a `pollhook serve` test process: its own database in `dir`, a fresh master
+ * key, any free port on loopback, private networks allowed (receivers and simulators listen on
+ * 127.0.0.1), plus `extra`.
+ */
+export function localServeEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    POLLHOOK_DB_PATH: join(dir, 'p.db'),
+    PORT: '0',
+    POLLHOOK_HOST: '127.0.0.1',
+    POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
+    ...extra,
+  };
 }
 
 /** Runs `pollhook <args>` to completion in a child process. */

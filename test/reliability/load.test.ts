@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { BUILTIN_PROVIDERS } from '../../src/core/types.ts';
 import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
 import { UPSTREAMS } from '../../src/simulate/upstreams.ts';
-import { startServer, type ServerProcess } from '../helpers/cli.ts';
+import { localServeEnv, startServer, type ServerProcess } from '../helpers/cli.ts';
 import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 
 const JOBS = Number(process.env.LOAD_JOBS ?? 6_000);
@@ -43,14 +42,9 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 describe('load', () => {
   it(`${JOBS} registrations from ${CLIENTS} clients while deliveries flow: only 201s, no 5xx`, async () => {
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: join(dir, 'p.db'),
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
+    const env = localServeEnv(dir, {
       POLLHOOK_LOG_LEVEL: 'info',
-    };
+    });
     for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
     server = await startServer(env);
     receiver = await startReceiver({ secrets: [server.signingSecret!] });

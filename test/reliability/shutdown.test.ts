@@ -10,12 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { BUILTIN_PROVIDERS } from '../../src/core/types.ts';
 import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { startSimulator, type Simulator } from '../../src/simulate/index.ts';
-import { startServer, type ServerProcess } from '../helpers/cli.ts';
+import { localServeEnv, startServer, type ServerProcess } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Receipt {
@@ -65,14 +64,9 @@ afterAll(async () => {
 
 describe('graceful shutdown', () => {
   it('SIGTERM during deliveries: in-flight ones finish, exit 0, and a restart delivers the rest once', async () => {
-    const env: Record<string, string> = {
-      POLLHOOK_DB_PATH: join(dir, 'p.db'),
-      PORT: '0',
-      POLLHOOK_HOST: '127.0.0.1',
-      POLLHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      POLLHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
+    const env = localServeEnv(dir, {
       POLLHOOK_RETRY_SCHEDULE: '200ms,500ms,1s',
-    };
+    });
     for (const p of BUILTIN_PROVIDERS) env[`POLLHOOK_PROVIDER_${p.toUpperCase()}_BASE_URL`] = sim.baseUrls[p];
     server = await startServer(env);
     secret = server.signingSecret!;

@@ -13,6 +13,7 @@ describe('parseConfig', () => {
       allowPrivateNetworks: false,
       allowHttp: false,
       deliveryTimeoutMs: 15_000,
+      shutdownGraceMs: 10_000,
       logLevel: 'info',
       retentionDays: 30,
     });
@@ -54,6 +55,8 @@ describe('parseConfig', () => {
     [{ POLLHOOK_HOST: ' ' }, 'POLLHOOK_HOST'],
     [{ POLLHOOK_DELIVERY_TIMEOUT_MS: '0' }, 'POLLHOOK_DELIVERY_TIMEOUT_MS'],
     [{ POLLHOOK_DELIVERY_TIMEOUT_MS: '-5' }, 'POLLHOOK_DELIVERY_TIMEOUT_MS'],
+    [{ POLLHOOK_SHUTDOWN_GRACE_MS: 'soon' }, 'POLLHOOK_SHUTDOWN_GRACE_MS'],
+    [{ POLLHOOK_SHUTDOWN_GRACE_MS: '-1' }, 'POLLHOOK_SHUTDOWN_GRACE_MS'],
     [{ POLLHOOK_LEASE_MS: '10' }, 'POLLHOOK_LEASE_MS'],
     [{ POLLHOOK_RETENTION_DAYS: 'forever' }, 'POLLHOOK_RETENTION_DAYS'],
     [{ POLLHOOK_RETRY_SCHEDULE: '' }, 'POLLHOOK_RETRY_SCHEDULE'],

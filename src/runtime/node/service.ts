@@ -46,7 +46,7 @@ export interface ServiceOptions {
   announce?: (text: string) => void;
   /** Watches the engines (the demo's timeline); called besides the metrics. */
   observe?: Partial<Pick<Metrics, 'onPoll' | 'onEvent' | 'onAttempt' | 'onOutcome'>>;
-  /** Milliseconds in-flight deliveries get to finish on close. */
+  /** Milliseconds in-flight deliveries get to finish on close; replaces POLLHOOK_SHUTDOWN_GRACE_MS. */
   shutdownGraceMs?: number;
   /** How long clients may take to send a request (default DEFAULT_SERVER_TIMEOUTS). */
   serverTimeouts?: ServerTimeouts;
@@ -124,7 +124,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       await deliveryLoop.stop();
       // Polls still in flight finish and record (their leases are still held); bounded by the poll timeout.
       await scheduler.idle();
-      await dispatcher.stop(options.shutdownGraceMs ?? 10_000);
+      await dispatcher.stop(options.shutdownGraceMs ?? config.shutdownGraceMs);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([upstreamHttp.close(), targetHttp.close()]);
       await storage.stop();
