@@ -6,6 +6,14 @@
  * initial rate, which is safe).
  */
 
+/**
+ * The longest an upstream's Retry-After holds polls back. An upstream that answers
+ * `Retry-After: 99999999` (or a date years ahead) would otherwise park every job of the
+ * credential for years; a real quota window is an hour at most, and polls after it are 429s again
+ * if it is not over.
+ */
+export const MAX_UPSTREAM_RETRY_AFTER_MS = 60 * 60_000;
+
 export interface RateBudgetOptions {
   /** Requests per second a new credential starts at. */
   initialRate: number;
@@ -69,7 +77,7 @@ export class RateBudgets {
     const b = this.bucket(key, now);
     b.rate = Math.max(this.options.minRate, b.rate * this.options.decrease);
     b.tokens = Math.min(b.tokens, 0);
-    if (retryAfterMs != null && retryAfterMs > 0) b.blockedUntil = Math.max(b.blockedUntil, now + retryAfterMs);
+    if (retryAfterMs != null && retryAfterMs > 0) b.blockedUntil = Math.max(b.blockedUntil, now + Math.min(retryAfterMs, MAX_UPSTREAM_RETRY_AFTER_MS));
   }
 
   rateOf(key: string): number | null {

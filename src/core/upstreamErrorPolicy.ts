@@ -19,6 +19,7 @@
  */
 import type { JobError, PollFailure } from './types.ts';
 import type { Random } from './random.ts';
+import { MAX_UPSTREAM_RETRY_AFTER_MS } from './rateBudget.ts';
 
 export const MAX_BACKOFF_MS = 5 * 60_000;
 export const NOT_FOUND_ANSWERS = 3;
@@ -64,8 +65,9 @@ export function planAfterFailure(input: FailureInput): FailurePlan {
       const next = { ...counters, consecutiveFailures: counters.consecutiveFailures + 1 };
       const backoff = backoffDelay(next.consecutiveFailures, floor, ceiling, input.random);
       if (failure.kind === 'rate_limited' && failure.retryAfterMs != null && failure.retryAfterMs > 0) {
-        const spread = failure.retryAfterMs * 0.1 * input.random();
-        return { kind: 'retry', delayMs: Math.round(Math.max(floor, failure.retryAfterMs + spread)), counters: next };
+        const retryAfter = Math.min(failure.retryAfterMs, MAX_UPSTREAM_RETRY_AFTER_MS);
+        const spread = retryAfter * 0.1 * input.random();
+        return { kind: 'retry', delayMs: Math.round(Math.max(floor, retryAfter + spread)), counters: next };
       }
       return { kind: 'retry', delayMs: backoff, counters: next };
     }

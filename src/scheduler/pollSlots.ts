@@ -80,7 +80,8 @@ export class PollSlots {
       const first = unit.rows[0]!.resolved;
       const budget = budgets.take(first.budgetKey, now);
       if (!budget.ok) {
-        for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: now + this.spread(budget.waitMs) });
+        // Never past a job's deadline: there it ends (deadline_exceeded) whatever the credential's budget.
+        for (const { row } of unit.rows) releases.push({ jobId: row.id, leaseToken, nextPollAt: Math.min(now + this.spread(budget.waitMs), row.deadline_at) });
         continue;
       }
       const task = this.ahead.length === 0 ? this.startUnit(unit, leaseToken) : null;

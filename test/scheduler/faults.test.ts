@@ -109,6 +109,35 @@ describe('leases', () => {
     expect(job.state).toBeNull();
   });
 
+  it('a huge upstream Retry-After holds the credential back at most an hour, and never past a job\'s deadline', async () => {
+    const upstream: Server = createServer((req, res) => {
+      if (req.url?.endsWith('/bad')) res.writeHead(429, { 'retry-after': '99999999' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"running"}');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/jobs/{externalId}`;
+    try {
+      const start = h.clock.now();
+      // The same origin and headers: one budget, as jobs sharing a credential.
+      const spec = { url, statusPath: '/status', states: { running: ['running'], succeeded: ['done'] } };
+      const bad = insertJob(h.db, h.box, h.tenantId, { provider: 'http', externalId: 'bad', httpSpec: spec }, start);
+      await h.drive(() => h.job(bad).failure_count >= 1);
+      const good = insertJob(h.db, h.box, h.tenantId, { provider: 'http', externalId: 'good', httpSpec: spec, deadlineAt: start + 30 * 60_000 }, h.clock.now());
+      await h.scheduler.runOnce();
+      await h.scheduler.idle();
+      // The 429 job itself waits about an hour (plus at most 10% spread), not 3 years.
+      expect(h.job(bad).next_poll_at! - start).toBeLessThanOrEqual(66 * 60_000);
+      // The other job of the credential is held back only to its deadline (30 minutes)...
+      expect(h.job(good).next_poll_at!).toBeLessThanOrEqual(h.job(good).deadline_at);
+      // ...where it ends as the API promises, with deadline_exceeded.
+      await h.drive(() => h.job(good).finished_at !== null);
+      expect(JSON.parse(h.job(good).error!).code).toBe('deadline_exceeded');
+      expect(h.job(good).finished_at!).toBeLessThanOrEqual(start + 31 * 60_000);
+    } finally {
+      await new Promise<void>((r) => upstream.close(() => r()));
+    }
+  });
+
   it('a slow upstream does not hold up polls of other jobs', async () => {
     let release: (() => void) | null = null;
     const hung: ServerResponse[] = [];

@@ -21,6 +21,11 @@ describe('RateBudgets (AIMD)', () => {
     b.onSuccess('k', T0 + 3_000);
     expect(b.rateOf('k')).toBe(2.5);
   });
+  it('a Retry-After blocks the credential for an hour at most', () => {
+    const b = new RateBudgets({ initialRate: 4 });
+    b.onRateLimited('k', T0, 99_999_999_000);
+    expect(b.take('k', T0)).toEqual({ ok: false, waitMs: 3_600_000 });
+  });
   it('keeps credentials apart and memory bounded', () => {
     const b = new RateBudgets({ maxKeys: 3 });
     b.onRateLimited('a', T0);

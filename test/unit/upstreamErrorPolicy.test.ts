@@ -50,6 +50,10 @@ describe('rate limited', () => {
     const plan = planAfterFailure(input('rate_limited', { failure: { kind: 'rate_limited', message: '', retryAfterMs: 30_000 } }));
     expect(plan.kind === 'retry' && plan.delayMs >= 30_000 && plan.delayMs <= 33_000).toBe(true);
   });
+  it('holds a job back at most an hour, whatever the Retry-After', () => {
+    const plan = planAfterFailure(input('rate_limited', { failure: { kind: 'rate_limited', message: '', retryAfterMs: 99_999_999_000 } }));
+    expect(plan.kind === 'retry' && plan.delayMs >= 3_600_000 && plan.delayMs <= 3_960_000).toBe(true);
+  });
   it('never polls before the floor even with a short Retry-After', () => {
     const plan = planAfterFailure(input('rate_limited', { failure: { kind: 'rate_limited', message: '', retryAfterMs: 100 } }));
     expect(plan.kind === 'retry' && plan.delayMs).toBe(2_000);
