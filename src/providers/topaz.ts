@@ -66,10 +66,18 @@ function toOutcome(s: StatusResponse, raw: unknown): PollOutcome {
     // The status carries no download URL (that is a separate endpoint): urls stays empty.
     result: resultOf(state, [], extras),
     error: state === 'failed' ? genericFailure('topaz') : null,
-    etaAt: s.eta != null && s.eta > 0 ? s.eta * 1000 : null,
+    etaAt: etaAtOf(s.eta),
     raw,
   });
 }
+
+/**
+ * Unix seconds, as documented. A value past the year 3000 is not one (an eta sent in
+ * milliseconds would be the year 58897, and larger ones are not even a valid date): ignored, the
+ * schedule falls back to the job's learned durations.
+ */
+const MAX_ETA_SECONDS = 32_503_680_000;
+const etaAtOf = (eta: number | null | undefined): number | null => (eta != null && eta > 0 && eta < MAX_ETA_SECONDS ? eta * 1000 : null);
 
 export const topaz: Provider = {
   name: 'topaz',

@@ -24,6 +24,13 @@ describe('topaz contract (documented schema)', () => {
     expect(observation(parse(200, 'status-processing')).etaAt).toBe(1778349700 * 1000);
   });
 
+  it.each([1778349700 * 1000, 1e15, 1e300])('an eta that is not unix seconds (%d) is ignored, not a date in the year 58897 or an invalid one', (eta) => {
+    const body = { ...(fixture('topaz', 'status-processing') as Record<string, unknown>), eta };
+    const o = observation(topaz.parseResponse(response(200, JSON.stringify(body)), target(), NOW));
+    expect(o.etaAt).toBeNull();
+    expect(o.state).toBe('running');
+  });
+
   it('Completed keeps the output details; there is no URL in a status', () => {
     expect(observation(parse(200, 'status-completed')).result).toEqual({
       urls: [],
