@@ -96,18 +96,52 @@ export function readSchema<T>(
   value: unknown,
   status: number,
 ): { ok: true; value: T } | { ok: false; outcome: FailureOutcome } {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+  let current = value;
+  let blocking: z.core.$ZodIssue | undefined;
+  // A field of the wrong type that the schema can do without is read as absent (`"progress":
+  // "77"`, an object where a message should be): real upstreams drift, and one odd optional
+  // field must not stop a job from ever reaching its terminal state. A field the schema needs
+  // (the status) stays a malformed answer.
+  for (let dropped = 0; dropped <= MAX_DROPPED_FIELDS; dropped++) {
+    const parsed = schema.safeParse(current);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const issue = parsed.error.issues[0];
+    blocking = issue;
+    if (!issue || issue.path.length === 0 || dropped === MAX_DROPPED_FIELDS) break;
+    const without = withoutPath(current, issue.path);
+    const again = schema.safeParse(without);
+    if (!again.success && again.error.issues.some((i) => samePath(i.path, issue.path))) break;
+    current = without;
+  }
+  // The field that could not be done without.
+  const where = blocking && blocking.path.length > 0 ? blocking.path.join('.') : 'body';
   return {
     ok: false,
     outcome: failure({
       kind: 'malformed',
       status,
-      message: `unexpected response shape at ${where}: ${issue?.message ?? 'invalid'}`,
+      message: `unexpected response shape at ${where}: ${blocking?.message ?? 'invalid'}`,
     }),
   };
+}
+
+const MAX_DROPPED_FIELDS = 8;
+
+const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
+/** A copy of `value` without the field (or array item) at `path`; the input is not changed. */
+function withoutPath(value: unknown, path: readonly PropertyKey[]): unknown {
+  if (path.length === 0 || value === null || typeof value !== 'object') return value;
+  const [key, ...rest] = path;
+  if (Array.isArray(value)) {
+    const i = Number(key);
+    if (!Number.isInteger(i) || i < 0 || i >= value.length) return value;
+    return rest.length === 0 ? value.filter((_, j) => j !== i) : value.map((v, j) => (j === i ? withoutPath(v, rest) : v));
+  }
+  const copy: Record<PropertyKey, unknown> = { ...(value as Record<PropertyKey, unknown>) };
+  if (rest.length === 0) delete copy[key as string];
+  else copy[key as string] = withoutPath(copy[key as string], rest);
+  return copy;
 }
 
 const snippet = (body: string): string => {
