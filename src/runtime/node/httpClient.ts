@@ -280,6 +280,23 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
+/** Certificate failures Node reports without an ERR_TLS_/ERR_SSL_ prefix. */
+const TLS_CERT_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function tlsHint(code: string): string {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the port does not speak TLS (an http:// server behind an https:// URL?)';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate is not for this host name';
+  if (TLS_CERT_CODES.has(code)) return 'the certificate is not trusted (expired, self-signed or an incomplete chain)';
+  return 'the TLS handshake failed';
+}
+
 function classify(err: unknown, signal: { aborted: boolean; reason: unknown }): HttpError {
   if (err instanceof HttpError) return err;
   if (signal.aborted && signal.reason instanceof HttpError) return signal.reason;
@@ -298,6 +315,10 @@ function classify(err: unknown, signal: { aborted: boolean; reason: unknown }): 
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || e instanceof undiciErrors.SocketError) {
     return new HttpError('reset', 'connection reset');
+  }
+  // OpenSSL's own text ("80FC...:error:0A00010B:SSL routines:...") tells a receiver's owner little.
+  if (typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || TLS_CERT_CODES.has(code))) {
+    return new HttpError('connect', `TLS failed (${code}): ${tlsHint(code)}`);
   }
   return new HttpError('other', e?.message ?? String(err));
 }
