@@ -18,6 +18,7 @@ import { bearerToken } from '../../http/auth.ts';
 import { groupId, memberName, membersOf, parseGroup, replicateTenant, serveSplit } from './split.ts';
 import { constantTimeEqual } from '../../security/tokens.ts';
 import { storageProblem } from '../../http/storageProblem.ts';
+import { StorageUnavailableError } from '../../store/storageErrors.ts';
 import { problemBody } from '../../http/problem.ts';
 import { shardsError } from '../../http/schemas/tenants.ts';
 
@@ -25,6 +26,13 @@ export { PollhookShard, PollhookDirectory };
 
 const problem = (status: number, title: string, detail: string) =>
   Response.json({ type: 'about:blank', title, status, detail }, { status, headers: { 'content-type': 'application/problem+json' } });
+
+/**
+ * workerd reports a Durable Object that broke in the middle of a request (its storage commit
+ * failed under a full disk, it was reset) to the caller as a bare "internal error". Nothing of
+ * that request was committed, so it is answered as a storage failure: 503, retry.
+ */
+const shardBroke = (err: unknown): boolean => err instanceof Error && /^internal error\b|Durable Object reset|broken\.?$/i.test(err.message);
 
 export default {
   /**
@@ -37,7 +45,7 @@ export default {
     try {
       return await route(request, env);
     } catch (err) {
-      const storage = storageProblem(err);
+      const storage = storageProblem(err) ?? (shardBroke(err) ? storageProblem(new StorageUnavailableError('io', (err as Error).message)) : null);
       if (!storage) throw err;
       return Response.json(problemBody('unavailable', storage.detail), {
         status: 503,
