@@ -13,7 +13,6 @@ import { invalid, type FieldError } from './problem.ts';
 export const METADATA_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
 
-
 const param = (name: string, description: string, example?: string) =>
   z.string().optional().openapi({ param: { name, in: 'query' }, description, ...(example ? { example } : {}) });
 

@@ -13,6 +13,17 @@ function fromBase64Url(value: string): string {
   }
 }
 
+/**
+ * Whether `cursor` has the form of one some list issued (base64url of an id such as `job_01...`,
+ * or of a poll number `poll_12`), whichever list: the query schema checks this much, so a bad
+ * cursor is reported together with a bad limit; which list issued it is the handler's check.
+ */
+export function isIssuedCursorForm(cursor: string): boolean {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return false;
+  const text = fromBase64Url(cursor);
+  return /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/.test(text) || /^poll_[1-9][0-9]{0,15}$/.test(text);
+}
+
 /** The id inside a cursor this API issued for this list; a 422 at `cursor` for anything else. */
 export function decodeCursor(cursor: string | undefined, prefix: IdPrefix): string | undefined {
   if (cursor === undefined) return undefined;

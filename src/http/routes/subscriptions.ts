@@ -112,7 +112,7 @@ export function registerSubscriptionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     const row = isWellFormedId(id, 'sub') ? getSubscription(db, c.get('tenantId'), id) : undefined;
     if (!row) throw notFound('subscription');
     return c.json(presentSubscription(row), 200);
-  }, urlHook);
+  });
 
   const patch = createRoute({
     method: 'patch',

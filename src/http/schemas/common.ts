@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_BASE } from '../problem.ts';
 import { LIST_EXAMPLES, problemExamples } from './examples.ts';
+import { isIssuedCursorForm } from '../pagination.ts';
 
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-22T17:00:00.000Z' });
 export const NullableTimestamp = Timestamp.nullable();
@@ -109,15 +110,3 @@ export const EVENT_TYPE_DESCRIPTION =
  * published in the OpenAPI document, and a flag has no place in a JSON Schema pattern.
  */
 export const NO_CONTROL = /^[^\x00-\x1f\x7f-\x9f]*$/;
-
-/** base64url of an id (`job_01...`) or of a poll number (`poll_12`): every cursor a list issues. */
-function isIssuedCursorForm(cursor: string): boolean {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return false;
-  let text: string;
-  try {
-    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    return false;
-  }
-  return /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/.test(text) || /^poll_[1-9][0-9]{0,15}$/.test(text);
-}

@@ -45,7 +45,7 @@ export default {
     try {
       return await route(request, env);
     } catch (err) {
-      const storage = storageProblem(err) ?? (shardBroke(err) ? storageProblem(new StorageUnavailableError('io', (err as Error).message)) : null);
+      const storage = storageProblem(shardBroke(err) ? new StorageUnavailableError('io', (err as Error).message) : err);
       if (!storage) throw err;
       return Response.json(problemBody('unavailable', storage.detail), {
         status: 503,

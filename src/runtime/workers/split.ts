@@ -12,7 +12,6 @@
 import type { DurableObjectNamespace, DurableObjectStub } from './platform.ts';
 import { MAX_TENANT_SHARDS } from '../../http/schemas/tenants.ts';
 
-export const MAX_SPLIT = MAX_TENANT_SHARDS;
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const BASE_LENGTH = 10;
 
@@ -20,7 +19,7 @@ const BASE_LENGTH = 10;
 export function parseGroup(shard: string): { base: string; members: number } | null {
   if (shard.length !== BASE_LENGTH + 1) return null;
   const members = ALPHABET.indexOf(shard[BASE_LENGTH]!);
-  return members >= 2 && members <= MAX_SPLIT ? { base: shard.slice(0, BASE_LENGTH), members } : null;
+  return members >= 2 && members <= MAX_TENANT_SHARDS ? { base: shard.slice(0, BASE_LENGTH), members } : null;
 }
 
 export const groupId = (base: string, members: number): string => `${base}${ALPHABET[members]}`;
