@@ -55,21 +55,37 @@ export class SteadyWindow {
  * Sends `warmup + count` requests, `concurrency` at a time, and times the steady-state window
  * after the first `warmup` finished. Every answer must be 2xx.
  */
-export async function runBare(count: number, concurrency: number, build: (i: number) => BareRequest, warmup = 0): Promise<TimedWindow> {
-  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000, pipelining: 1 });
-  const total = warmup + count;
-  const window = new SteadyWindow(warmup);
+export function runBare(count: number, concurrency: number, build: (i: number) => BareRequest, warmup = 0): Promise<TimedWindow> {
   let next = 0;
+  return runBareFrom(count, concurrency, warmup, () => {
+    const i = next++;
+    return i < warmup + count ? { request: build(i), done: () => {} } : null;
+  });
+}
+
+/**
+ * As runBare, with the requests taken from `take` (null: nothing left) and `done` called after
+ * each 2xx answer was read, with its body.
+ */
+export async function runBareFrom(
+  count: number,
+  concurrency: number,
+  warmup: number,
+  take: () => { request: BareRequest; done: (body: string) => void } | null,
+): Promise<TimedWindow> {
+  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000, pipelining: 1 });
+  const window = new SteadyWindow(warmup);
   let done = 0;
   let failures = 0;
   const worker = async () => {
     for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const r = build(i);
+      const next = take();
+      if (!next) return;
+      const r = next.request;
       const res = await request(r.url, { dispatcher: agent, method: r.method, body: r.body, headers: r.headers });
-      await res.body.text();
+      const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) failures++;
+      else next.done(text);
       window.progress(++done);
     }
   };
@@ -77,5 +93,6 @@ export async function runBare(count: number, concurrency: number, build: (i: num
   const timed = window.end(done);
   await agent.close();
   if (failures > 0) throw new Error(`bare undici: ${failures} non-2xx answers`);
+  if (done !== warmup + count) throw new Error(`bare undici: ${done} requests, expected ${warmup + count}`);
   return timed;
 }

@@ -63,6 +63,55 @@ export async function runTask<T>(script: string, input: unknown, execArgv: strin
   return msg.value as T;
 }
 
+/** A task process that stays up and answers one request at a time (over IPC) until closed. */
+export interface TaskSession {
+  ask<T>(request: unknown): Promise<T>;
+  /** Sends the last request; the task answers it and exits. */
+  finish<T>(request: unknown): Promise<T>;
+}
+
+/**
+ * Starts a task script that answers requests (see `serveTaskRequests`). The benchmark drives two
+ * such sessions in alternation when a ratio's two sides must see the same moments of a shared,
+ * noisy machine.
+ */
+export async function startTaskSession(script: string, input: unknown): Promise<TaskSession> {
+  const child = start(script, [JSON.stringify(input)]);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const ask = async <T>(request: unknown): Promise<T> => {
+    const answer = firstMessage<{ ok: boolean; value?: T; error?: string }>(child, script);
+    child.send(request as object);
+    const msg = await answer;
+    if (!msg.ok) throw new Error(`${script} failed: ${msg.error}`);
+    return msg.value as T;
+  };
+  await ask<unknown>({ ready: true });
+  return {
+    ask,
+    finish: async <T>(request: unknown) => {
+      const value = await ask<T>(request);
+      child.disconnect();
+      await exited;
+      return value;
+    },
+  };
+}
+
+/** The body of a session task: answers each request with `handle`'s result until disconnected. */
+export async function serveTaskRequests<I, R>(handle: (input: I, request: R) => unknown): Promise<void> {
+  const input = JSON.parse(process.argv[2] ?? '{}') as I;
+  process.on('message', (request: R) => {
+    let message: { ok: boolean; value?: unknown; error?: string };
+    try {
+      message = { ok: true, value: handle(input, request) };
+    } catch (err) {
+      message = { ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    }
+    process.send!(message);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
 /**
  * The body of every task script: reads its input, runs, and reports the result over IPC (or
  * prints it when run by hand, e.g. under `node --cpu-prof`).

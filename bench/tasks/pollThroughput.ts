@@ -6,17 +6,20 @@
  * concurrency. Each side first polls `warmup` more jobs, untimed, in the same process: the
  * figure is steady-state throughput.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../../src/runtime/node/sqlite.ts';
 import { taskMain } from '../lib/child.ts';
 import { benchScheduler } from '../lib/engines.ts';
-import { runBare, SteadyWindow } from '../lib/bareUndici.ts';
+import { runBare, runBareFrom, SteadyWindow, type BareRequest } from '../lib/bareUndici.ts';
 import { benchTenant, openBenchDb, seedActiveJobs } from '../lib/seed.ts';
 import { createNodeHttpClient } from '../../src/runtime/node/httpClient.ts';
 import { startWalCheckpointer } from '../../src/runtime/node/walCheckpointer.ts';
 import { startLoop } from '../../src/runtime/node/loop.ts';
 
 export interface PollInput {
-  mode: 'pollhook' | 'bare';
+  mode: 'pollhook' | 'bare' | 'floor';
   count: number;
   /** Polls each side makes first, untimed, in the same process. */
   warmup?: number;
@@ -37,18 +40,64 @@ export interface PollResult {
 
 const externalId = (i: number) => `img-${i}`;
 
+function pollRequest(input: PollInput, i: number): BareRequest {
+  return {
+    url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
+    method: 'GET',
+    headers: { accept: 'application/json', authorization: 'Bearer fl_bench', 'user-agent': 'pollhook/bench' },
+  };
+}
+
 async function bare(input: PollInput): Promise<PollResult> {
-  const timed = await runBare(
-    input.count,
-    input.concurrency,
-    (i) => ({
-      url: `${input.upstreamUrl}/v1/images/${externalId(i)}`,
-      method: 'GET',
-      headers: { accept: 'application/json', authorization: 'Bearer fl_bench', 'user-agent': 'pollhook/bench' },
-    }),
-    input.warmup ?? 0,
-  );
+  const timed = await runBare(input.count, input.concurrency, (i) => pollRequest(input, i), input.warmup ?? 0);
   return { mode: 'bare', count: timed.count, elapsedMs: timed.elapsedMs, perSecond: (timed.count / timed.elapsedMs) * 1000, cpuUsPerPoll: timed.cpuUs / timed.count };
+}
+
+/**
+ * The floor: bare undici plus the least a durable poller must do, with pollhook's pragmas and
+ * checkpointer thread: jobs in one table with an index on the due time, claimed 64 at a time
+ * under an expiring lease (UPDATE ... RETURNING, so a crashed worker's jobs come back), each
+ * answer parsed for its status and recorded with the job's next due time, committed with the
+ * next claim (a commit per 64 polls). No credentials to decrypt, no schedule to decide, no
+ * poll history, no change detection: less than pollhook must do per poll.
+ */
+async function floor(input: PollInput): Promise<PollResult> {
+  const total = (input.warmup ?? 0) + input.count;
+  const dir = mkdtempSync(join(tmpdir(), 'pollhook-bench-floor-'));
+  const db = openSqlite(join(dir, 'floor.db'));
+  const checkpointer = startWalCheckpointer(join(dir, 'floor.db'));
+  db.exec('CREATE TABLE jobs (id INTEGER PRIMARY KEY, status TEXT, polls INTEGER NOT NULL DEFAULT 0, due INTEGER); CREATE INDEX jobs_due ON jobs(due) WHERE due IS NOT NULL');
+  const insert = db.prepare('INSERT INTO jobs (id, due) VALUES (?, 0)');
+  db.transaction(() => {
+    for (let i = 0; i < total; i++) insert.run(i);
+  });
+  const startedAt = Date.now();
+  const claim = db.prepare<{ id: number }>('UPDATE jobs SET due = ? WHERE id IN (SELECT id FROM jobs WHERE due <= ? ORDER BY due LIMIT 64) RETURNING id');
+  const record = db.prepare('UPDATE jobs SET status = ?, polls = polls + 1, due = ? WHERE id = ?');
+  const answered: Array<{ id: number; status: string }> = [];
+  const queue: number[] = [];
+  const timed = await runBareFrom(input.count, input.concurrency, input.warmup ?? 0, () => {
+    if (queue.length === 0) {
+      const now = Date.now();
+      db.transaction(() => {
+        for (const a of answered) record.run(a.status, now + 3_600_000, a.id);
+        answered.length = 0;
+        for (const row of claim.all(now + 60_000, startedAt)) queue.push(row.id);
+      });
+    }
+    const id = queue.pop();
+    if (id === undefined) return null;
+    return { request: pollRequest(input, id), done: (body) => answered.push({ id, status: String((JSON.parse(body) as { status?: unknown }).status) }) };
+  });
+  db.transaction(() => {
+    for (const a of answered) record.run(a.status, Date.now() + 3_600_000, a.id);
+  });
+  const recorded = db.prepare<{ n: number }>('SELECT SUM(polls) AS n FROM jobs').get()!.n;
+  await checkpointer.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (recorded !== total) throw new Error(`floor: ${recorded} polls recorded, expected ${total}`);
+  return { mode: 'floor', count: timed.count, elapsedMs: timed.elapsedMs, perSecond: (timed.count / timed.elapsedMs) * 1000, recorded, cpuUsPerPoll: timed.cpuUs / timed.count };
 }
 
 async function pollhook(input: PollInput): Promise<PollResult> {
@@ -108,4 +157,4 @@ async function pollhook(input: PollInput): Promise<PollResult> {
   };
 }
 
-await taskMain<PollInput, PollResult>((input) => (input.mode === 'bare' ? bare(input) : pollhook(input)));
+await taskMain<PollInput, PollResult>((input) => (input.mode === 'bare' ? bare(input) : input.mode === 'floor' ? floor(input) : pollhook(input)));
