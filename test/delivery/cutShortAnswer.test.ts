@@ -56,8 +56,8 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-async function setup(answer: Answer): Promise<string> {
-  h = createHarness();
+async function setup(answer: Answer, options: Parameters<typeof createHarness>[0] = {}): Promise<string> {
+  h = createHarness(options);
   receiver = await startRawReceiver(answer);
   const job = insertJob(h.db, h.tenantId, receiver.url, h.clock.now());
   appendEvent(h.db, { tenantId: h.tenantId, jobId: job, sequence: 1, callbackUrl: receiver.url }, h.clock.now());
@@ -79,6 +79,13 @@ describe('an answer cut short', () => {
     h.clock.advance(3_600_000);
     await drain(h);
     expect(receiver.requests).toBe(1);
+  });
+
+  it('a 200 whose body never ends is delivered when the deadline cuts it', async () => {
+    const id = await setup((s) => void s.write(HEAD_200_OF_100), { options: { timeoutMs: 200 } });
+    await drain(h);
+    expect(delivery(h.db, id)).toMatchObject({ status: 'delivered', last_status_code: 200, last_error: null });
+    expect(attempts(h.db, id)[0]!.error).toBe('answer cut short after the status line: timed out');
   });
 
   it('a 500 cut short is retried as a 500, with the note', async () => {

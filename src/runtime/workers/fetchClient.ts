@@ -65,7 +65,7 @@ export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
 function transportError(err: unknown, aborted: boolean, timeoutMs: number, answered: AnswerHead | null): HttpError {
   if (aborted) return new HttpError('timeout', `no answer within ${timeoutMs} ms`, answered);
   const message = err instanceof Error ? err.message : String(err);
-  const code = /connection lost|reset|terminated/i.test(message) ? 'reset' : /refused|connect|dns|resolve/i.test(message) ? 'connect' : 'other';
+  const code = /connection lost|reset/i.test(message) ? 'reset' : /refused|connect|dns|resolve/i.test(message) ? 'connect' : 'other';
   return new HttpError(code, message, answered);
 }
 
