@@ -32,8 +32,9 @@ export interface AnswerHead {
 
 /**
  * A request that got no complete HTTP answer. `answered` is set when the status line and headers
- * did arrive and only the body failed (reset, closed early, timed out): a webhook receiver's
- * status is its acknowledgement, while a poll still needs the body.
+ * did arrive and the peer then broke off the body (closed, reset, malformed): a webhook
+ * receiver's status is its acknowledgement, while a poll still needs the body. A body still
+ * arriving at the deadline is a plain timeout: that answer did not finish in time.
  */
 export class HttpError extends Error {
   override name = 'HttpError';

@@ -87,7 +87,10 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
         try {
           read = await readCapped(res.body, res.headers['content-length'], req.maxBodyBytes);
         } catch (err) {
+          // The receiver broke off its own answer; a body still arriving at the deadline (or
+          // when we close) is no finished answer and stays a timeout.
           const e = classify(err, signal);
+          if (signal.aborted || e.code === 'timeout') throw e;
           throw new HttpError(e.code, e.message, { status: res.statusCode, headers });
         }
         return { status: res.statusCode, headers, body: read.body, truncated: read.truncated };

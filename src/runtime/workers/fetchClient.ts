@@ -43,7 +43,8 @@ export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
         try {
           read = await readCapped(res, req.maxBodyBytes);
         } catch (err) {
-          // The status line and headers arrived; only the body broke (as on Node).
+          // The status line and headers arrived and the receiver broke off the body (as on
+          // Node); a body still arriving at the deadline stays a timeout.
           throw transportError(err, controller.signal.aborted, req.timeoutMs, { status: res.status, headers: out });
         }
         return { status: res.status, headers: out, body: read.body, truncated: read.truncated };
@@ -62,8 +63,9 @@ export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
   };
 }
 
+/** `answered`: the head that arrived before the body broke; dropped at the deadline (a timeout). */
 function transportError(err: unknown, aborted: boolean, timeoutMs: number, answered: AnswerHead | null): HttpError {
-  if (aborted) return new HttpError('timeout', `no answer within ${timeoutMs} ms`, answered);
+  if (aborted) return new HttpError('timeout', `no answer within ${timeoutMs} ms`);
   const message = err instanceof Error ? err.message : String(err);
   const code = /connection lost|reset/i.test(message) ? 'reset' : /refused|connect|dns|resolve/i.test(message) ? 'connect' : 'other';
   return new HttpError(code, message, answered);
