@@ -14,6 +14,8 @@ export interface SendOutcome {
   durationMs: number;
   statusCode: number | null;
   responseBody: string | null;
+  /** What else the attempt log should say (an answer whose body was cut short). */
+  note: string | null;
 }
 
 export interface CommitPolicy {
@@ -49,7 +51,7 @@ export function commitOutcomes(db: Database, outcomes: readonly SendOutcome[], n
           attemptedAt: o.attemptedAt,
           durationMs: o.durationMs,
           statusCode: o.statusCode,
-          error: o.verdict.kind === 'delivered' ? null : o.verdict.error,
+          error: attemptError(o),
           responseBody: o.responseBody,
         },
         now,
@@ -83,4 +85,11 @@ export function commitOutcomes(db: Database, outcomes: readonly SendOutcome[], n
     }
   });
   return report;
+}
+
+/** The attempt row's error: the verdict's, with the send's note; a delivered attempt has only the note. */
+function attemptError(o: SendOutcome): string | null {
+  const error = o.verdict.kind === 'delivered' ? null : o.verdict.error;
+  if (!o.note) return error;
+  return error ? `${error}; ${o.note}` : o.note;
 }

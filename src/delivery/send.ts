@@ -49,6 +49,13 @@ export async function sendDelivery(d: ClaimedDelivery, ctx: SendContext): Promis
       res.body === '' ? null : res.body,
     );
   } catch (err) {
+    if (err instanceof HttpError && err.answered) {
+      // The status line is the receiver's answer: a 2xx means it has the event, even if the
+      // connection broke in the body that followed. Retrying would deliver it twice.
+      const { status, headers } = err.answered;
+      const result = { kind: 'response' as const, status, retryAfterMs: parseRetryAfter(headers['retry-after'], ctx.clock.now()), location: headers['location'] ?? null };
+      return outcomeOf(d, attemptedAt, started, result, status, null, `answer cut short after the status line: ${err.message}`);
+    }
     if (err instanceof HttpError) return outcomeOf(d, attemptedAt, started, { kind: 'error', code: err.code, message: err.message }, null, null);
     const message = err instanceof Error ? err.message : String(err);
     return outcomeOf(d, attemptedAt, started, { kind: 'error', code: 'other', message }, null, null);
@@ -63,6 +70,7 @@ function outcomeOf(
   result: AttemptResult,
   statusCode: number | null,
   responseBody: string | null,
+  note: string | null = null,
 ): SendOutcome {
   return {
     delivery: d,
@@ -71,5 +79,6 @@ function outcomeOf(
     durationMs: Math.max(0, Math.round(performance.now() - started)),
     statusCode,
     responseBody,
+    note,
   };
 }

@@ -23,12 +23,25 @@ export interface HttpResponse {
 
 export type HttpErrorCode = 'timeout' | 'connect' | 'reset' | 'blocked' | 'other';
 
-/** A request that got no HTTP answer. */
+/** The status line and headers of an answer whose body then failed to arrive whole. */
+export interface AnswerHead {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+}
+
+/**
+ * A request that got no complete HTTP answer. `answered` is set when the status line and headers
+ * did arrive and the peer then broke off the body (closed, reset, malformed): a webhook
+ * receiver's status is its acknowledgement, while a poll still needs the body. A body still
+ * arriving at the deadline is a plain timeout: that answer did not finish in time.
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
     readonly code: HttpErrorCode,
     message: string,
+    readonly answered: AnswerHead | null = null,
   ) {
     super(message);
   }

@@ -148,6 +148,16 @@ describe('POST /v1/jobs', () => {
     ['statusPath not a JSON Pointer', httpJob({ http: { ...httpJob().http, statusPath: 'data.status' } }), ['http.statusPath']],
     ['bad pointer escape', httpJob({ http: { ...httpJob().http, progressPath: '/a~2' } }), ['http.progressPath']],
     ['result path not a pointer', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['/ok', 'nope'] } }), ['http.resultUrlPaths[1]']],
+    ['negative array index', httpJob({ http: { ...httpJob().http, statusPath: '/items/-1/status' } }), ['http.statusPath']],
+    ['array index with a leading zero', httpJob({ http: { ...httpJob().http, progressPath: '/items/01' } }), ['http.progressPath']],
+    ['past-the-end index', httpJob({ http: { ...httpJob().http, errorMessagePath: '/errors/-' } }), ['http.errorMessagePath']],
+    ['escape at the end', httpJob({ http: { ...httpJob().http, statusPath: '/data/status~' } }), ['http.statusPath']],
+    ['result path is a URL', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['https://cdn.example.com/a.png'] } }), ['http.resultUrlPaths[0]']],
+    ['result path is the whole document', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['/data/url', ''] } }), ['http.resultUrlPaths[1]']],
+    ['result path contains the status', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['/data'] } }), ['http.resultUrlPaths[0]']],
+    ['result path is the status', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['/data/status'] } }), ['http.resultUrlPaths[0]']],
+    ['result path inside the status', httpJob({ http: { ...httpJob().http, resultUrlPaths: ['/data/status/url'] } }), ['http.resultUrlPaths[0]']],
+    ['boolean statuses', httpJob({ http: { ...httpJob().http, states: { succeeded: [true], failed: [false] } } }), ['http.states.succeeded[0]', 'http.states.failed[0]']],
     ['no state mapped', httpJob({ http: { ...httpJob().http, states: {} } }), ['http.states']],
     ['status mapped twice', httpJob({ http: { ...httpJob().http, states: { succeeded: ['done'], failed: ['done'] } } }), ['http.states.failed[0]']],
     ['unknown state key', httpJob({ http: { ...httpJob().http, states: { finished: ['x'] } } }), ['http.states', 'http.states.finished']],
@@ -189,6 +199,36 @@ describe('POST /v1/jobs', () => {
     for (const e of problem.errors) expect(e.message).toEqual(expect.any(String));
     expect(jobCount()).toBe(0);
     expect(api.hooks.jobsChanged).toBe(0);
+  });
+
+  test('a refused pointer or status says what is wrong and how to write it', async () => {
+    const spec = httpJob().http;
+    const messages = async (http: Record<string, unknown>) =>
+      Object.fromEntries((await body(await post(httpJob({ http: { ...spec, ...http } })))).errors.map((e: { path: string; message: string }) => [e.path, e.message]));
+    expect(await messages({ statusPath: '$.data.items[0].status', progressPath: '/items/-1', errorMessagePath: '/items/007', resultUrlPaths: ['https://x/a.png', '/a~2'] })).toEqual({
+      'http.statusPath': 'must be a JSON Pointer: "" or starting with "/" (did you mean "/data/items/0/status"?)',
+      'http.progressPath': 'segment 2 ("-1") is not an array index: indexes count from 0 at the start, none are negative',
+      'http.errorMessagePath': 'segment 2 ("007") is not an array index: no leading zeros (write "7")',
+      'http.resultUrlPaths[0]': 'must be a JSON Pointer into the status body (like "/data/url"), not a URL',
+      'http.resultUrlPaths[1]': 'segment 1 ("a~2") has a "~" not followed by 0 or 1: write "~0" for "~" and "~1" for "/"',
+    });
+    expect(await messages({ resultUrlPaths: ['/data'], states: { succeeded: [true, 'done'] } })).toEqual({
+      'http.resultUrlPaths[0]':
+        'is the object or array that contains the status at "/data/status", not a URL: point at a URL string or an array of URL strings (like "/data/url")',
+      'http.states.succeeded[0]': 'must be a string: write true as "true" (a number or boolean status is matched as text)',
+    });
+    expect(jobCount()).toBe(0);
+  });
+
+  test.each([
+    ['array indexes and escapes', { statusPath: '/items/0/st~1at~0us', resultUrlPaths: ['/items/10/urls', '/data/status2'], progressPath: '/items/0/p' }],
+    ['the whole document is the status', { statusPath: '', resultUrlPaths: undefined, progressPath: undefined }],
+    ['the empty key', { statusPath: '/', resultUrlPaths: ['/url', '/~1'], progressPath: '/ ' }],
+    ['a sibling of the status', { statusPath: '/data/status', resultUrlPaths: ['/data/statusUrl', '/data/status~1url'] }],
+    ['boolean and numeric statuses as text', { states: { succeeded: ['true', '1'], failed: ['false'] } }],
+  ])('still accepts %s', async (_name, http) => {
+    const res = await post(httpJob({ http: { ...httpJob().http, ...http } }));
+    expect(res.status).toBe(201);
   });
 
   test('the SSRF refusal names the reason', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandUrlTemplate, http } from '../../src/providers/http.ts';
-import { isValidPointer, resolvePointer } from '../../src/providers/jsonPointer.ts';
+import { isValidPointer, pointerProblem, resolvePointer } from '../../src/providers/jsonPointer.ts';
 import type { HttpSpec } from '../../src/providers/types.ts';
 import { failureOf, NOW, observation, response, target } from './helpers.ts';
 
@@ -36,6 +36,29 @@ describe('JSON Pointer (RFC 6901)', () => {
     ['/a~', false],
   ] as const)('isValidPointer(%j) = %s', (pointer, ok) => {
     expect(isValidPointer(pointer)).toBe(ok);
+  });
+
+  // Registration is stricter than reading: index-shaped segments that are no index are refused.
+  it.each([
+    ['', null],
+    ['/', null],
+    ['/items/0', null],
+    ['/items/10/a~1b/~0', null],
+    ['/items/-1', /segment 2 \("-1"\) is not an array index/],
+    ['/items/-0', /not an array index/],
+    ['/items/01', /no leading zeros \(write "1"\)/],
+    ['/items/00', /no leading zeros \(write "0"\)/],
+    ['/items/-', /after an array's last element/],
+    ['/a~', /"~" not followed by 0 or 1/],
+    ['/a/~2b', /segment 2 \("~2b"\) has a "~"/],
+    ['data.status', /did you mean "\/data\/status"/],
+    ['$.data.items[2]', /did you mean "\/data\/items\/2"/],
+    ['#/data', /must be a JSON Pointer: "" or starting with "\/"$/],
+    ['https://cdn.example.com/a.png', /not a URL/],
+  ] as const)('pointerProblem(%j)', (pointer, expected) => {
+    const problem = pointerProblem(pointer);
+    if (expected === null) expect(problem).toBeNull();
+    else expect(problem).toMatch(expected);
   });
 
   it('does not walk into the prototype', () => {

@@ -9,7 +9,7 @@ export const NullableTimestamp = Timestamp.nullable();
 export const FieldErrorSchema = z
   .object({
     path: z.string().openapi({ example: 'http.statusPath' }),
-    message: z.string().openapi({ example: 'must be a JSON Pointer ("" or starting with "/")' }),
+    message: z.string().openapi({ example: 'must be a JSON Pointer: "" or starting with "/" (did you mean "/data/status"?)' }),
     in: z.literal('header').optional().openapi({ description: 'Present only when the field is a request header; `path` is then its name (e.g. `Last-Event-ID`).', example: 'header' }),
   })
   .openapi('FieldError');

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES, JOB_STATES } from '../../core/types.ts';
 import { exceedsDepth } from '../../core/jsonDepth.ts';
+import { parsePointer, pointerProblem } from '../../providers/jsonPointer.ts';
 import { NO_CONTROL, NullableTimestamp, Timestamp, EVENT_TYPE_DESCRIPTION, ListQuery } from './common.ts';
 import { httpSpecExample, jobCreateExample, jobExample } from './examples.ts';
 
@@ -12,20 +13,31 @@ export const DEFAULT_TIMEOUT_SECONDS = 86_400;
 export const MIN_POLL_INTERVAL_SECONDS = 0.25;
 export const MAX_POLL_INTERVAL_SECONDS = 86_400;
 
-const JSON_POINTER = /^(\/([^~]|~[01])*)*$/;
+/** RFC 6901 syntax, for the OpenAPI document; pointerProblem is the rule (and says what is wrong). */
+const JSON_POINTER_PATTERN = '^(/([^~]|~[01])*)*$';
 /** Deeper than any status document worth reading; keeps every pointer walk short. */
 export const MAX_POINTER_TOKENS = 32;
 const JsonPointer = z
   .string()
   .max(1024)
-  .regex(JSON_POINTER, 'must be a JSON Pointer ("" or starting with "/")')
+  .superRefine((p, ctx) => {
+    const problem = pointerProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .refine((p) => p.split('/').length - 1 <= MAX_POINTER_TOKENS, `must have at most ${MAX_POINTER_TOKENS} segments`)
-  .openapi({ example: '/data/status' });
+  .openapi({ example: '/data/status', pattern: JSON_POINTER_PATTERN });
 
 /** RFC 9110 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const StatusList = z.array(z.string().min(1).max(256)).max(100);
+/** A number or boolean at statusPath is read as text, so the lists hold text: `"1"`, `"true"`. */
+const StatusText = z.string({
+  error: (issue) =>
+    typeof issue.input === 'number' || typeof issue.input === 'boolean'
+      ? `must be a string: write ${issue.input} as "${issue.input}" (a number or boolean status is matched as text)`
+      : undefined,
+});
+const StatusList = z.array(StatusText.min(1).max(256)).max(100);
 
 export const HttpSpecInput = z
   .strictObject({
@@ -146,6 +158,8 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     }
   }
 
+  if (isHttp && typeof b.http === 'object' && b.http !== null) resultPathRules(b.http as Record<string, unknown>, issue);
+
   if (b.metadata !== undefined && typeof b.metadata === 'object' && b.metadata !== null) {
     // Depth first, without recursion: JSON.stringify of a deeply nested body overflows the stack.
     if (exceedsDepth(b.metadata, MAX_METADATA_DEPTH)) issue(['metadata'], `is nested deeper than ${MAX_METADATA_DEPTH} levels`);
@@ -160,6 +174,31 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
   if (typeof min === 'number' && typeof max === 'number' && max < min) {
     issue(['maxPollIntervalSeconds'], 'must be at least pollIntervalSeconds');
   }
+}
+
+/**
+ * A result URL path that is the status, contains it or lies inside it can never give a URL: the
+ * status is a string or number, so nothing lies inside it, and what contains it is the object or
+ * array around it (`""`, the whole document, always does). Accepted, such a job would succeed
+ * with no URLs, or with its status among them.
+ */
+function resultPathRules(http: Record<string, unknown>, issue: (path: PropertyKey[], message: string) => void): void {
+  const { statusPath, resultUrlPaths } = http;
+  if (typeof statusPath !== 'string' || pointerProblem(statusPath) !== null || !Array.isArray(resultUrlPaths)) return;
+  const status = parsePointer(statusPath);
+  resultUrlPaths.forEach((path: unknown, i) => {
+    if (typeof path !== 'string' || pointerProblem(path) !== null) return;
+    const tokens = parsePointer(path);
+    const shared = Math.min(tokens.length, status.length);
+    if (tokens.slice(0, shared).some((t, k) => t !== status[k])) return;
+    const where = ['http', 'resultUrlPaths', i];
+    if (tokens.length === status.length) issue(where, 'is the statusPath: it points at the status, not at result URLs');
+    else if (tokens.length > status.length) issue(where, `lies inside the status at "${statusPath}", where nothing can be`);
+    else {
+      const what = path === '' ? 'is the whole status document, which' : 'is the object or array that';
+      issue(where, `${what} contains the status at "${statusPath}", not a URL: point at a URL string or an array of URL strings (like "/data/url")`);
+    }
+  });
 }
 
 const ErrorView = z.object({ code: z.string(), message: z.string() }).nullable();

@@ -82,8 +82,18 @@ export function createNodeHttpClient(options: NodeHttpClientOptions): HttpClient
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
         });
-        const { body, truncated } = await readCapped(res.body, res.headers['content-length'], req.maxBodyBytes);
-        return { status: res.statusCode, headers: flattenHeaders(res.headers), body, truncated };
+        const headers = flattenHeaders(res.headers);
+        let read: { body: string; truncated: boolean };
+        try {
+          read = await readCapped(res.body, res.headers['content-length'], req.maxBodyBytes);
+        } catch (err) {
+          // The receiver broke off its own answer; a body still arriving at the deadline (or
+          // when we close) is no finished answer and stays a timeout.
+          const e = classify(err, signal);
+          if (signal.aborted || e.code === 'timeout') throw e;
+          throw new HttpError(e.code, e.message, { status: res.statusCode, headers });
+        }
+        return { status: res.statusCode, headers, body: read.body, truncated: read.truncated };
       } catch (err) {
         throw classify(err, signal);
       } finally {

@@ -1,4 +1,4 @@
-import { HttpError, type HttpClient, type HttpRequest, type HttpResponse } from '../../net/httpClient.ts';
+import { HttpError, type AnswerHead, type HttpClient, type HttpRequest, type HttpResponse } from '../../net/httpClient.ts';
 import { checkUrlSyntax, type SsrfPolicy } from '../../security/ssrf.ts';
 
 export interface FetchClientOptions {
@@ -37,14 +37,20 @@ export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
       try {
         const headers = options.userAgent && req.headers['user-agent'] === undefined ? { 'user-agent': options.userAgent, ...req.headers } : req.headers;
         const res = await fetch(req.url, { method: req.method, headers, body: req.body, redirect: 'manual', signal: controller.signal });
-        const { body, truncated } = await readCapped(res, req.maxBodyBytes);
         const out: Record<string, string> = {};
         res.headers.forEach((v, k) => (out[k.toLowerCase()] = v));
-        return { status: res.status, headers: out, body, truncated };
+        let read: { body: string; truncated: boolean };
+        try {
+          read = await readCapped(res, req.maxBodyBytes);
+        } catch (err) {
+          // The status line and headers arrived and the receiver broke off the body (as on
+          // Node); a body still arriving at the deadline stays a timeout.
+          throw transportError(err, controller.signal.aborted, req.timeoutMs, { status: res.status, headers: out });
+        }
+        return { status: res.status, headers: out, body: read.body, truncated: read.truncated };
       } catch (err) {
-        if (controller.signal.aborted) throw new HttpError('timeout', `no answer within ${req.timeoutMs} ms`);
-        const message = err instanceof Error ? err.message : String(err);
-        throw new HttpError(/connection lost|reset/i.test(message) ? 'reset' : /refused|connect|dns|resolve/i.test(message) ? 'connect' : 'other', message);
+        if (err instanceof HttpError) throw err;
+        throw transportError(err, controller.signal.aborted, req.timeoutMs, null);
       } finally {
         gate.leave();
         clearTimeout(timer);
@@ -55,6 +61,14 @@ export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
       for (const c of inFlight) c.abort();
     },
   };
+}
+
+/** `answered`: the head that arrived before the body broke; dropped at the deadline (a timeout). */
+function transportError(err: unknown, aborted: boolean, timeoutMs: number, answered: AnswerHead | null): HttpError {
+  if (aborted) return new HttpError('timeout', `no answer within ${timeoutMs} ms`);
+  const message = err instanceof Error ? err.message : String(err);
+  const code = /connection lost|reset/i.test(message) ? 'reset' : /refused|connect|dns|resolve/i.test(message) ? 'connect' : 'other';
+  return new HttpError(code, message, answered);
 }
 
 function safeOrigin(url: string): string | null {

@@ -33,7 +33,9 @@ export function recordDeliveryResult(db: Database, r: DeliveryAttemptResult, now
       r.status,
       r.nextAttemptAt,
       r.statusCode,
-      r.error,
+      // A delivered attempt's error is only a note (an answer cut short after its 2xx); the
+      // delivery itself has no error.
+      r.status === 'delivered' ? null : r.error,
       now,
       r.status === 'delivered' ? now : null,
       r.status === 'dead' ? now : null,
