@@ -36,8 +36,10 @@ export class SseParser {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
-    this.pendingCr = false;
+    if (this.pendingCr && text.length > 0) {
+      if (text.startsWith('\n')) text = text.slice(1);
+      this.pendingCr = false;
+    }
     this.buffer += text;
     const out: SseChunk = { events: [] };
     let start = 0;
