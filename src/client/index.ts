@@ -4,81 +4,21 @@
  *   const ph = createClient({ baseUrl: 'http://localhost:8080', apiKey: process.env.POLLHOOK_API_KEY! });
  *   const job = await ph.jobs.create({ provider: 'fotolabs', externalId, credentials: { apiKey }, callbackUrl });
  *   for await (const j of ph.jobs.iterate({ state: 'running' })) console.log(j.id);
+ *   for await (const e of ph.events.stream({ type: 'job.succeeded', signal })) console.log(e.cursor, e.payload);
  *
  * Every non-2xx answer throws a PollhookApiError carrying the problem details (RFC 9457).
  */
 import type * as T from './types.ts';
+import { createTransport, paginate, type ClientOptions } from './http.ts';
+import { eventsApi, streamTokensApi } from './events.ts';
 
 export type * from './types.ts';
-
-export interface ClientOptions {
-  /** Where pollhook serves, e.g. `https://pollhook.internal:8080` (no `/v1`). */
-  baseUrl: string;
-  /** A tenant API key (`ph_...`), or the admin token for `tenants.*`. */
-  apiKey: string;
-  /** Defaults to the global fetch. */
-  fetch?: typeof globalThis.fetch;
-  /** Sent with every request (e.g. `x-request-id`). */
-  headers?: Record<string, string>;
-}
-
-/** A non-2xx answer from the API. */
-export class PollhookApiError extends Error {
-  override name = 'PollhookApiError';
-  readonly status: number;
-  readonly type: string;
-  readonly title: string;
-  readonly detail: string;
-  /** Each invalid field, for 422 answers. */
-  readonly errors: T.FieldError[];
-  readonly requestId: string | undefined;
-  readonly problem: T.Problem;
-
-  constructor(problem: T.Problem) {
-    super(`${problem.status} ${problem.title}: ${problem.detail}`);
-    this.problem = problem;
-    this.status = problem.status;
-    this.type = problem.type;
-    this.title = problem.title;
-    this.detail = problem.detail;
-    this.errors = problem.errors ?? [];
-    this.requestId = problem.requestId;
-  }
-}
-
-type Query = Record<string, string | number | undefined>;
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export { PollhookApiError, type ClientOptions } from './http.ts';
 
 export function createClient(options: ClientOptions) {
-  const base = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? globalThis.fetch;
-
-  async function call<R>(method: Method, path: string, init: { query?: Query; body?: unknown } = {}): Promise<R> {
-    const headers: Record<string, string> = {
-      accept: 'application/json, application/problem+json',
-      ...options.headers,
-      authorization: `Bearer ${options.apiKey}`,
-    };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await doFetch(base + path + queryString(init.query), {
-      method,
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    if (!res.ok) throw new PollhookApiError(await readProblem(res));
-    if (res.status === 204) return undefined as R;
-    return (await res.json()) as R;
-  }
-
-  /** Follows `nextCursor` until the end; one request per page, made only when needed. */
-  async function* iterate<Item, P extends T.PageParams>(list: (params: P) => Promise<T.Page<Item>>, params: P): AsyncGenerator<Item> {
-    let cursor = params.cursor;
-    do {
-      const page = await list({ ...params, cursor });
-      yield* page.data;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-  }
+  const transport = createTransport(options);
+  const call = transport.call;
+  const iterate = paginate;
 
   const id = (value: string) => encodeURIComponent(value);
 
@@ -93,6 +33,9 @@ export function createClient(options: ClientOptions) {
     /** The job's events, oldest first, with their deliveries. */
     events: (jobId: string, params: T.PageParams = {}) => call<T.Page<T.Event>>('GET', `/v1/jobs/${id(jobId)}/events`, { query: { ...params } }),
     iterateEvents: (jobId: string, params: T.PageParams = {}) => iterate((p: T.PageParams) => jobs.events(jobId, p), params),
+    /** The job's polls, newest first: what each saw, its latency, and when and why the next one is. */
+    polls: (jobId: string, params: T.PageParams = {}) => call<T.Page<T.JobPoll>>('GET', `/v1/jobs/${id(jobId)}/polls`, { query: { ...params } }),
+    iteratePolls: (jobId: string, params: T.PageParams = {}) => iterate((p: T.PageParams) => jobs.polls(jobId, p), params),
   };
 
   const deliveries = {
@@ -113,6 +56,10 @@ export function createClient(options: ClientOptions) {
     update: (subscriptionId: string, body: T.SubscriptionUpdateInput) =>
       call<T.Subscription>('PATCH', `/v1/subscriptions/${id(subscriptionId)}`, { body }),
     delete: (subscriptionId: string) => call<void>('DELETE', `/v1/subscriptions/${id(subscriptionId)}`),
+    /** Queues what the (enabled) subscription missed since `since`, at most 10,000 per call: call again while `more`. */
+    replay: (subscriptionId: string, body: T.ReplayInput) => call<T.ReplayResult>('POST', `/v1/subscriptions/${id(subscriptionId)}/replay`, { body }),
+    /** Sends it one `endpoint.test` event; the answer is that delivery, pending. */
+    sendTest: (subscriptionId: string) => call<T.Delivery>('POST', `/v1/subscriptions/${id(subscriptionId)}/test`),
   };
 
   const connections = {
@@ -166,42 +113,10 @@ export function createClient(options: ClientOptions) {
     revokeApiKey: (tenantId: string, keyId: string) => call<void>('DELETE', `/v1/tenants/${id(tenantId)}/api-keys/${id(keyId)}`),
   };
 
-  return { jobs, deliveries, subscriptions, connections, signingSecrets, apiKeys, providers, tenants };
+  const events = eventsApi(transport);
+  const streamTokens = streamTokensApi(transport);
+
+  return { jobs, events, streamTokens, deliveries, subscriptions, connections, signingSecrets, apiKeys, providers, tenants };
 }
 
 export type PollhookClient = ReturnType<typeof createClient>;
-
-function queryString(query: Query | undefined): string {
-  if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-/** The problem the API answered, or one made up from whatever answered (a proxy's HTML page). */
-async function readProblem(res: Response): Promise<T.Problem> {
-  const text = await res.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as Partial<T.Problem>;
-    if (typeof body === 'object' && body !== null && typeof body.title === 'string') {
-      return {
-        type: typeof body.type === 'string' ? body.type : 'about:blank',
-        title: body.title,
-        status: typeof body.status === 'number' ? body.status : res.status,
-        detail: typeof body.detail === 'string' ? body.detail : body.title,
-        ...(Array.isArray(body.errors) ? { errors: body.errors } : {}),
-        ...(typeof body.requestId === 'string' ? { requestId: body.requestId } : {}),
-      };
-    }
-  } catch {
-    // not JSON: fall through
-  }
-  return {
-    type: 'about:blank',
-    title: res.statusText || `HTTP ${res.status}`,
-    status: res.status,
-    detail: text.slice(0, 500) || `The server answered ${res.status} without problem details.`,
-    ...(res.headers.get('x-request-id') ? { requestId: res.headers.get('x-request-id')! } : {}),
-  };
-}
