@@ -136,15 +136,21 @@ function registerDocumentationPaths(app: OpenAPIHono<AppEnv>): void {
 const UNSUPPORTED_MEDIA_TYPE = 'The body must be JSON: send it with `Content-Type: application/json`.';
 
 /**
- * Every query parameter of this API takes one value. A repeated one (`limit=1&limit=2`) would
- * otherwise be coerced into a confusing message ("received NaN") or silently use one of them.
+ * Every query parameter of this API takes one value, except the event feed's list filters
+ * (`type`, `provider`), which may repeat as well as hold a comma-separated list. Any other
+ * repeated one (`limit=1&limit=2`) would otherwise be coerced into a confusing message
+ * ("received NaN") or silently use one of them.
  */
+const LIST_PARAMETERS = new Set(['type', 'provider']);
+
 const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next) => {
   const query = c.req.url.indexOf('?');
   if (query >= 0) {
     const seen = new Set<string>();
     const repeated = new Set<string>();
-    for (const name of new URLSearchParams(c.req.url.slice(query + 1)).keys()) (seen.has(name) ? repeated : seen).add(name);
+    for (const name of new URLSearchParams(c.req.url.slice(query + 1)).keys()) {
+      if (!LIST_PARAMETERS.has(name)) (seen.has(name) ? repeated : seen).add(name);
+    }
     if (repeated.size > 0) {
       throw invalid([...repeated].slice(0, 20).map((name) => ({ path: name, message: 'is given more than once; give it once' })));
     }

@@ -16,9 +16,16 @@ const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
 const param = (name: string, description: string, example?: string) =>
   z.string().optional().openapi({ param: { name, in: 'query' }, description, ...(example ? { example } : {}) });
 
+/** A list filter: comma-separated, repeated, or both (`type=a,b&type=c`). */
+const listParam = (name: string, description: string, example: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .openapi({ param: { name, in: 'query', style: 'form', explode: true }, description, example });
+
 export const FeedFilterQuery = z.object({
-  type: param('type', 'Event types, comma-separated or repeated.', 'job.succeeded,job.failed'),
-  provider: param('provider', 'Providers, comma-separated or repeated.', 'fotolabs'),
+  type: listParam('type', 'Event types, comma-separated or repeated.', 'job.succeeded,job.failed'),
+  provider: listParam('provider', 'Providers, comma-separated or repeated.', 'fotolabs'),
   jobId: param('jobId', "Only this job's events."),
   since: param('since', 'Events created at or after this time (ISO 8601).'),
   until: param('until', 'Events created before this time (ISO 8601).'),

@@ -106,6 +106,10 @@ describe('GET /v1/events', () => {
     expect(await ids(`jobId=${j1}&after=0`)).toEqual(e1);
     expect(await ids('provider=topaz&after=0')).toEqual(e1);
     expect(await ids('provider=topaz,pictory&after=0')).toEqual([...e1, ...e2]);
+    // List filters may repeat as well as hold a comma-separated list; others may not.
+    expect(await ids('provider=topaz&provider=pictory&after=0')).toEqual([...e1, ...e2]);
+    expect(await ids('type=job.succeeded&type=job.failed&after=0')).toEqual(e2);
+    expect((await get(t.apiKey, '/v1/events?jobId=a&jobId=b')).res.status).toBe(422);
     expect(await ids('metadata[customer]=c-1&after=0')).toEqual(e1);
     expect(await ids('metadata[tier]=2&metadata[vip]=true&after=0')).toEqual(e1);
     expect(await ids('metadata[tier]=3')).toEqual([]);
