@@ -22,6 +22,7 @@ import { StorageHealth } from '../../store/storageHealth.ts';
 import { classifyStorageError } from '../../store/storageErrors.ts';
 import { openDurableSqlite } from './sqlDriver.ts';
 import { createFetchHttpClient } from './fetchClient.ts';
+import { WORKERS_DISPATCHER_LIMITS, WORKERS_SCHEDULER_LIMITS } from './limits.ts';
 import { createConsoleLogger } from './logger.ts';
 import type { DurableObjectState } from './platform.ts';
 import type { WorkersEnv } from './env.ts';
@@ -105,7 +106,7 @@ export class PollhookShard {
       workerId,
       onPoll: () => void this.usage.polls++,
       onEvent: () => void this.usage.events++,
-      options: { maxInFlight: 24, maxPerOrigin: 6, ...(config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : {}) },
+      options: { ...WORKERS_SCHEDULER_LIMITS, ...(config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : {}) },
     });
     const dispatcher = createDispatcher({
       db: this.db,
@@ -119,8 +120,7 @@ export class PollhookShard {
         retryScheduleMs: config.retryScheduleMs,
         timeoutMs: config.deliveryTimeoutMs,
         userAgent,
-        maxInFlight: 24,
-        maxPerOrigin: 6,
+        ...WORKERS_DISPATCHER_LIMITS,
         ...(config.leaseMs ? { leaseMs: Math.max(config.leaseMs, 2 * config.deliveryTimeoutMs) } : {}),
       },
       onAttempt: () => void this.usage.attempts++,
