@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const WRAPPER = fileURLToPath(new URL('./workerd-tied.sh', import.meta.url));
 
 export function tieWorkerdToThisProcess(): void {
-  if (process.platform === 'win32' || process.env.POLLHOOK_WORKERD_BIN) return;
+  if (process.platform === 'win32' || process.env.MINIFLARE_WORKERD_PATH === WRAPPER) return;
   const require = createRequire(import.meta.url);
   const real = process.env.MINIFLARE_WORKERD_PATH ?? (createRequire(require.resolve('miniflare'))('workerd') as { default: string }).default;
   try {
@@ -22,6 +22,6 @@ export function tieWorkerdToThisProcess(): void {
     // A copy that lost its mode (an archive, a copy tool): the checkout is ours to fix.
     chmodSync(WRAPPER, 0o755);
   }
-  process.env.POLLHOOK_WORKERD_BIN = real;
+  process.env.WORKERD_TIED_BIN = real;
   process.env.MINIFLARE_WORKERD_PATH = WRAPPER;
 }

@@ -5,7 +5,7 @@
 # of Miniflare's pipes and ends by itself when workerd exits first.
 parent=$PPID
 wrapper=$(basename "$0" | cut -c1-15)
-workerd=$(basename "$POLLHOOK_WORKERD_BIN" | cut -c1-15)
+workerd=$(basename "$WORKERD_TIED_BIN" | cut -c1-15)
 
 # "<parent pid> <command name>" of this pid while it runs; nothing once it is gone.
 state() {
@@ -25,4 +25,4 @@ state() {
     [ "$1" = "$parent" ] || kill -9 $$ # reparented: node is gone
   done
 ) </dev/null >/dev/null 2>&1 3>&- &
-exec "$POLLHOOK_WORKERD_BIN" "$@"
+exec "$WORKERD_TIED_BIN" "$@"
