@@ -44,6 +44,8 @@ export class AlarmRun {
       if (known) return known;
       const fresh: Idle = { done: Promise.resolve(), settled: false };
       fresh.done = engines[i]!.idle().then(() => void (fresh.settled = true));
+      // Its failure reaches the alarm through the wait it is part of; not unhandled if the run ended first.
+      fresh.done.catch(() => {});
       idles[i] = fresh;
       return fresh;
     };
