@@ -2,6 +2,7 @@
  * The delivery engine. Claimed deliveries (leased, in one statement) wait in a small ready
  * queue; up to maxInFlight of them are sent at once, at most maxPerOrigin per origin
  * (politeness), of which failing or slow endpoints hold at most maxLimitedPerOrigin
+ * (and maxLimitedInFlight over all origins, where every origin shares a few connections: Workers)
  * (sendQueue.ts). Failure state (circuit, pacing after errors) is per endpoint: tenant + exact
  * URL (endpoints.ts), so a failing endpoint never defers another's deliveries on its host. A finished send is replaced from the ready queue at once, and finished sends
  * are committed in batches (commitBatcher.ts), together with the claim that refills the queue
@@ -37,6 +38,15 @@ export const DEFAULT_MAX_PER_ORIGIN = 32;
  */
 export const DELIVERY_CONNECTIONS_PER_ORIGIN = 2 * DEFAULT_MAX_PER_ORIGIN;
 
+/**
+ * The share of `cap` sends that failing or slow endpoints may hold together: a quarter, but at
+ * least 3 (a receiver that answers in seconds still gets a few webhooks at once where the cap
+ * is small, as on Workers: 3 of 6), and never more than half (healthy endpoints keep the rest).
+ */
+export function limitedShare(cap: number): number {
+  return Math.max(1, Math.min(Math.floor(cap / 2), Math.max(3, Math.floor(cap / 4))));
+}
+
 /** A fast origin may queue what it drains in this long (see originPace.ts). */
 const ELASTIC_HORIZON_MS = 250;
 /** Claims walk past a busy origin's backlog when it needs longer than this to work off what it holds. */
@@ -60,7 +70,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     failingDisableMs: o.failingDisableMs ?? FAILING_DISABLE_AFTER_MS,
   };
   const maxWaitingPerOrigin = o.maxWaitingPerOrigin ?? prefetch;
-  const maxLimitedPerOrigin = o.maxLimitedPerOrigin ?? Math.max(1, Math.floor(maxPerOrigin / 4));
+  const maxLimitedPerOrigin = o.maxLimitedPerOrigin ?? limitedShare(maxPerOrigin);
+  const maxLimitedInFlight = o.maxLimitedInFlight ?? maxInFlight;
   const circuitOptions = { ...DEFAULT_CIRCUIT, ...o.circuit };
   const circuits = new CircuitBreakers(circuitOptions);
   const loads = new EndpointLoads();
@@ -94,6 +105,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     loads,
     limited,
     maxLimitedPerOrigin,
+    maxLimitedInFlight,
     limitedRetryMs: circuitOptions.probeWaitMs,
     pacer,
     commits,

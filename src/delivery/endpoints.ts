@@ -87,6 +87,13 @@ export class EndpointLoads {
     return n;
   }
 
+  /** Sends out at every origin to the endpoints `select` picks. */
+  sendingAnywhere(select: (endpoint: string) => boolean): number {
+    let n = 0;
+    for (const origin of this.busy.keys()) n += this.sendingAt(origin, select);
+    return n;
+  }
+
   private forgetIdle(): void {
     for (const [endpoint, load] of this.loads) if (load.sending === 0) this.loads.delete(endpoint);
   }

@@ -1,2 +1,2 @@
-export { createDispatcher, DELIVERY_CONNECTIONS_PER_ORIGIN } from './dispatcher.ts';
+export { createDispatcher, limitedShare, DELIVERY_CONNECTIONS_PER_ORIGIN } from './dispatcher.ts';
 export type { Dispatcher, DispatcherDeps, DispatcherOptions, AttemptInfo, OutcomeInfo } from './types.ts';

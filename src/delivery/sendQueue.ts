@@ -3,7 +3,8 @@
  * slots (at most maxInFlight at once, at most maxPerOrigin per origin as politeness, a bounded
  * queue per busy origin, see origins.ts), and each endpoint's circuit, asked at send time.
  * Failing or slow endpoints may hold only maxLimitedPerOrigin of their host's slots together, so
- * healthy endpoints on the same host keep the rest, and an endpoint that has not proven itself
+ * healthy endpoints on the same host keep the rest (and maxLimitedInFlight of all sends, where
+ * every origin shares a few connections), and an endpoint that has not proven itself
  * yet gets one send at a time: its other deliveries are parked until it answers. A finished
  * send is replaced at once, from its origin's queue or the ready queue, and its outcome goes to
  * the CommitBatcher; nothing ever waits for a slow send.
@@ -48,6 +49,8 @@ export interface SendQueueDeps {
   limited: (now: number) => (endpoint: string) => boolean;
   /** Sends at once to one origin's failing or slow endpoints, together. */
   maxLimitedPerOrigin: number;
+  /** Sends at once to failing or slow endpoints over all origins, together. */
+  maxLimitedInFlight: number;
   /** When a failing or slow endpoint's delivery that found no room for such sends is due again. */
   limitedRetryMs: number;
   pacer: ClaimPacer;
@@ -211,7 +214,11 @@ export class SendQueue {
     f.probe = admission.probe;
     if (!f.probe && !circuits.failing(f.endpoint) && !loads.slow(f.endpoint, now)) return null;
     if (!holdsSlot && !slots.hasRoom(f.origin)) return now + this.deps.limitedRetryMs;
-    if (loads.sendingAt(f.origin, this.deps.limited(now)) >= this.deps.maxLimitedPerOrigin) return now + this.deps.limitedRetryMs;
+    const limited = this.deps.limited(now);
+    if (loads.sendingAt(f.origin, limited) >= this.deps.maxLimitedPerOrigin) return now + this.deps.limitedRetryMs;
+    if (this.deps.maxLimitedInFlight < this.deps.maxInFlight && loads.sendingAnywhere(limited) >= this.deps.maxLimitedInFlight) {
+      return now + this.deps.limitedRetryMs;
+    }
     return null;
   }
 

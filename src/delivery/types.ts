@@ -36,9 +36,16 @@ export interface DispatcherOptions {
   maxWaitingPerOrigin?: number;
   /**
    * Sends at once to one origin's failing or slow endpoints, together (the rest of the origin's
-   * slots stay for healthy endpoints). Default maxPerOrigin / 4, at least 1.
+   * slots stay for healthy endpoints). Default a quarter of maxPerOrigin, at least 3, at most
+   * half (limitedShare).
    */
   maxLimitedPerOrigin?: number;
+  /**
+   * Sends at once to failing or slow endpoints over all origins, together. Default maxInFlight
+   * (no bound beyond the per-origin one). For a runtime whose few connections every origin
+   * shares (Workers: 6 per shard), so slow receivers on several hosts cannot hold them all.
+   */
+  maxLimitedInFlight?: number;
   /** When a delivery handed back by a busy origin is due again. Default 1 s. */
   originBusyRetryMs?: number;
   circuit?: Partial<CircuitOptions>;

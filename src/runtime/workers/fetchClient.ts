@@ -1,6 +1,9 @@
 import { HttpError, type AnswerHead, type HttpClient, type HttpRequest, type HttpResponse } from '../../net/httpClient.ts';
 import { checkUrlSyntax, type SsrfPolicy } from '../../security/ssrf.ts';
 
+/** Outgoing connections a Durable Object may hold open at a time (more wait in workerd's queue). */
+export const WORKERS_CONNECTIONS = 6;
+
 export interface FetchClientOptions {
   ssrf: SsrfPolicy;
   userAgent?: string;
@@ -19,7 +22,7 @@ export interface FetchClientOptions {
  */
 export function createFetchHttpClient(options: FetchClientOptions): HttpClient {
   const trusted = new Set((options.trustedOrigins ?? []).map((o) => new URL(o).origin));
-  const gate = new Gate(options.maxConcurrent ?? 6);
+  const gate = new Gate(options.maxConcurrent ?? WORKERS_CONNECTIONS);
   const inFlight = new Set<AbortController>();
 
   return {

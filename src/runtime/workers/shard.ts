@@ -22,7 +22,9 @@ import { StorageHealth } from '../../store/storageHealth.ts';
 import { classifyStorageError } from '../../store/storageErrors.ts';
 import { openDurableSqlite } from './sqlDriver.ts';
 import { createFetchHttpClient } from './fetchClient.ts';
+import { WORKERS_DISPATCHER_LIMITS, WORKERS_SCHEDULER_LIMITS } from './limits.ts';
 import { createConsoleLogger } from './logger.ts';
+import { AlarmRun } from './alarmRun.ts';
 import type { DurableObjectState } from './platform.ts';
 import type { WorkersEnv } from './env.ts';
 
@@ -57,6 +59,8 @@ export class PollhookShard {
   /** Since this object started: what Cloudflare bills (rows) and what the engines did. */
   private readonly usage = { rowsRead: 0, rowsWritten: 0, polls: 0, events: 0, attempts: 0, alarms: 0, storageFailures: 0 };
   private readonly health: StorageHealth;
+  /** The engines' steps within one alarm (they never wait idly for a slow receiver or upstream). */
+  private readonly alarmRun = new AlarmRun();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -105,7 +109,8 @@ export class PollhookShard {
       workerId,
       onPoll: () => void this.usage.polls++,
       onEvent: () => void this.usage.events++,
-      options: { maxInFlight: 24, maxPerOrigin: 6, ...(config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : {}) },
+      onDeliveriesQueued: () => this.alarmRun.wake(),
+      options: { ...WORKERS_SCHEDULER_LIMITS, ...(config.leaseMs ? { leaseMs: config.leaseMs, pollTimeoutMs: Math.min(15_000, Math.floor(config.leaseMs / 2)) } : {}) },
     });
     const dispatcher = createDispatcher({
       db: this.db,
@@ -119,14 +124,17 @@ export class PollhookShard {
         retryScheduleMs: config.retryScheduleMs,
         timeoutMs: config.deliveryTimeoutMs,
         userAgent,
-        maxInFlight: 24,
-        maxPerOrigin: 6,
+        ...WORKERS_DISPATCHER_LIMITS,
         ...(config.leaseMs ? { leaseMs: Math.max(config.leaseMs, 2 * config.deliveryTimeoutMs) } : {}),
       },
       onAttempt: () => void this.usage.attempts++,
     });
     this.engines = { scheduler, dispatcher, retentionDays: config.retentionDays };
-    const rearm = () => void this.ctx.storage.setAlarm(Date.now());
+    // A running alarm takes the new work at once; otherwise the alarm fires for it.
+    const rearm = () => {
+      this.alarmRun.wake();
+      void this.ctx.storage.setAlarm(Date.now());
+    };
     this.app = createApp({
       db: this.db,
       clock: systemClock,
@@ -154,18 +162,10 @@ export class PollhookShard {
     if (!this.engines) return;
     this.usage.alarms++;
     const { scheduler, dispatcher } = this.engines;
-    const stopAt = Date.now() + ALARM_BUDGET_MS;
     let storageFailed = false;
     try {
       this.probeStorage();
-      for (;;) {
-        const polled = await scheduler.runOnce();
-        const sent = await dispatcher.runOnce();
-        if ((polled.more || sent.more) && Date.now() < stopAt) continue;
-        await Promise.all([scheduler.idle(), dispatcher.idle()]);
-        const next = this.nextDue();
-        if (next === null || next > Date.now() || Date.now() >= stopAt) break;
-      }
+      await this.alarmRun.run([scheduler, dispatcher], { stopAt: Date.now() + ALARM_BUDGET_MS, nextDue: () => this.nextDue() });
       await this.pruneNowAndThen();
     } catch (err) {
       // A storage failure was logged by the health (once, with a count); anything else is a bug
