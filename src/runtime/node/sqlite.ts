@@ -28,9 +28,12 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  // 32 MB of page cache gives the index pages a claim walks and moves (jobs_due and the partial
-  // indexes on next_poll_at) more room at a million jobs; RSS stays within 1.5x of a small one.
-  db.pragma('cache_size = -32000');
+  // 16 MB of page cache holds the whole database of a service with ~20,000 active jobs. More
+  // bought no throughput in paired runs (8 and 32 MB polled and delivered alike), and a fresh
+  // process pays a page fault for every new cache page: at a million jobs, where each claimed
+  // job's row is on a page of its own, a 32 MB cache still growing made claims ~10% slower
+  // than a 16 MB one that reuses its pages (docs/benchmarks.md, "Eighth pass").
+  db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
   // A claim or a batch of outcomes can dirty hundreds of pages. Checkpointing every 1,000 WAL
   // pages (the default) made many batches pay a checkpoint (a copy back and an fsync) on the
