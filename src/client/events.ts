@@ -1,6 +1,6 @@
 /** `client.events`: the tenant's event feed, its live stream and the event catalog. */
 import type * as T from './types.ts';
-import type { Query, Transport } from './http.ts';
+import { paginate, type Query, type Transport } from './http.ts';
 import { streamEvents } from './stream.ts';
 
 export function eventsApi(transport: Transport) {
@@ -13,12 +13,7 @@ export function eventsApi(transport: Transport) {
    */
   async function* iterate(params: T.EventFeedParams = {}): AsyncGenerator<T.FeedEvent> {
     if (params.after === undefined) {
-      let cursor = params.cursor;
-      do {
-        const page = await list({ ...params, cursor });
-        yield* page.data;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
+      yield* paginate(list, params);
       return;
     }
     let after: string = params.after;
