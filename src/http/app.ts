@@ -9,6 +9,7 @@ import { validationHook } from './validation.ts';
 import { limitBody } from './bodyLimit.ts';
 import { registerDocs } from './docs.ts';
 import { storageProblem } from './storageProblem.ts';
+import { LIST_QUERY_PARAMETERS } from './feedQuery.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
@@ -137,11 +138,10 @@ const UNSUPPORTED_MEDIA_TYPE = 'The body must be JSON: send it with `Content-Typ
 
 /**
  * Every query parameter of this API takes one value, except the event feed's list filters
- * (`type`, `provider`), which may repeat as well as hold a comma-separated list. Any other
+ * (LIST_QUERY_PARAMETERS), which may repeat as well as hold a comma-separated list. Any other
  * repeated one (`limit=1&limit=2`) would otherwise be coerced into a confusing message
  * ("received NaN") or silently use one of them.
  */
-const LIST_PARAMETERS = new Set(['type', 'provider']);
 
 const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next) => {
   const query = c.req.url.indexOf('?');
@@ -149,7 +149,7 @@ const rejectRepeatedQueryParameters: MiddlewareHandler<AppEnv> = async (c, next)
     const seen = new Set<string>();
     const repeated = new Set<string>();
     for (const name of new URLSearchParams(c.req.url.slice(query + 1)).keys()) {
-      if (!LIST_PARAMETERS.has(name)) (seen.has(name) ? repeated : seen).add(name);
+      if (!LIST_QUERY_PARAMETERS.has(name)) (seen.has(name) ? repeated : seen).add(name);
     }
     if (repeated.size > 0) {
       throw invalid([...repeated].slice(0, 20).map((name) => ({ path: name, message: 'is given more than once; give it once' })));

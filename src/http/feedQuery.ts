@@ -16,7 +16,9 @@ const CURSOR = /^(0|[1-9][0-9]{0,15})$/;
 const param = (name: string, description: string, example?: string) =>
   z.string().optional().openapi({ param: { name, in: 'query' }, description, ...(example ? { example } : {}) });
 
-/** A list filter: comma-separated, repeated, or both (`type=a,b&type=c`). */
+/** The feed's list filters: comma-separated, repeated, or both (`type=a,b&type=c`). */
+export const LIST_QUERY_PARAMETERS: ReadonlySet<string> = new Set(['type', 'provider']);
+
 const listParam = (name: string, description: string, example: string) =>
   z
     .union([z.string(), z.array(z.string())])
